@@ -1,0 +1,3 @@
+from seqguard.cli import main
+
+main()

@@ -1,0 +1,1 @@
+"""The block builder: picks transactions from the pool, executes them, seals blocks."""

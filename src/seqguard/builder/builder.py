@@ -1,0 +1,172 @@
+"""Build and seal one block.
+
+For each candidate the pool yields: take a snapshot of the pending state,
+execute, and keep the result (commit) or throw it away (revert). The snapshot
+is where inspection plugs in: it judges the executed transaction on the state
+it really ran on, and a rejected one is reverted without a second execution.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import rlp
+from eth._utils.address import generate_contract_address
+from eth.constants import EMPTY_UNCLE_HASH
+from eth_utils import ValidationError
+from eth.vm.forks.prague.blocks import PragueBlockHeader
+
+from seqguard.abc import BestTransactions
+from seqguard.builder.roots import ordered_trie_root
+from seqguard.chain import Chain
+from seqguard.execution.evm import VM, block_size, header_to_block, make_state
+from seqguard.types import Block, Log, Receipt, Tx
+
+log = logging.getLogger(__name__)
+
+EXTRA_DATA = b"seqguard"
+
+
+@dataclass(slots=True)
+class BuiltBlock:
+    block: Block
+    txs: list[Tx]
+    receipts: list[Receipt]
+    invalid: list[Tx] = field(default_factory=list)  # could not execute (stale nonce, funds)
+    build_seconds: float = 0.0
+
+
+def topic_bytes(topic: int) -> bytes:
+    return topic.to_bytes(32, "big")
+
+
+class BlockBuilder:
+    def __init__(
+        self,
+        chain: Chain,
+        *,
+        coinbase: bytes = b"\x00" * 20,
+        max_txs: int = 10_000,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.chain = chain
+        self.coinbase = coinbase
+        self.max_txs = max_txs
+        self.clock = clock
+
+    def next_timestamp(self, parent: Block) -> int:
+        # strictly increasing, as Ethereum requires, even with sub-second blocks
+        return max(int(self.clock()), parent.timestamp + 1)
+
+    def build(self, best_for: Callable[[int], BestTransactions]) -> BuiltBlock:
+        """Build on the current head from ``best_for(base_fee)`` and persist its state.
+
+        The block is not yet part of the chain: the caller appends it.
+        """
+        started = time.perf_counter()
+        chain = self.chain
+        parent = chain.head
+        env = chain.block_env(parent, self.next_timestamp(parent), self.coinbase)
+        state = make_state(chain.state_db, parent.state_root, env)
+        best = best_for(env.base_fee)
+
+        txs: list[Tx] = []
+        receipts: list[Receipt] = []
+        encoded_receipts: list[bytes] = []
+        invalid: list[Tx] = []
+        bloom = 0
+        cumulative = 0
+        log_index = 0
+        for tx in best:
+            if tx.gas > env.gas_limit - cumulative:
+                best.mark_invalid(tx)  # does not fit; the sender's later nonces wait too
+                continue
+            state.lock_changes()
+            snapshot = state.snapshot()
+            try:
+                comp = state.apply_transaction(tx.evm)
+            except ValidationError as exc:
+                state.revert(snapshot)
+                log.debug("dropping %s: %s", tx.hash.hex(), exc)
+                best.mark_invalid(tx)
+                invalid.append(tx)
+                continue
+            state.commit(snapshot)
+
+            gas_used = VM.finalize_gas_used(tx.evm, comp)
+            cumulative += gas_used
+            index = len(txs)
+            evm_receipt = tx.evm.make_receipt(
+                b"" if comp.is_error else b"\x01", cumulative, comp.get_log_entries()
+            )
+            encoded_receipts.append(evm_receipt.encode())
+            bloom |= evm_receipt.bloom
+            logs = []
+            for address, topics, data in comp.get_log_entries():
+                logs.append(
+                    Log(
+                        address=address,
+                        topics=tuple(topic_bytes(t) for t in topics),
+                        data=data,
+                        block_number=env.number,
+                        tx_hash=tx.hash,
+                        tx_index=index,
+                        log_index=log_index,
+                    )
+                )
+                log_index += 1
+            receipts.append(
+                Receipt(
+                    tx_hash=tx.hash,
+                    tx_index=index,
+                    block_hash=b"",
+                    block_number=env.number,
+                    sender=tx.sender,
+                    to=tx.to,
+                    type=tx.type,
+                    status=0 if comp.is_error else 1,
+                    cumulative_gas_used=cumulative,
+                    gas_used=gas_used,
+                    effective_gas_price=tx.effective_gas_price(env.base_fee),
+                    contract_address=generate_contract_address(tx.sender, tx.nonce)
+                    if tx.to is None
+                    else None,
+                    logs=logs,
+                    logs_bloom=evm_receipt.bloom.to_bytes(256, "big"),
+                )
+            )
+            txs.append(tx)
+            if len(txs) >= self.max_txs:
+                break
+
+        state_root = state.make_state_root()
+        state.persist()
+        raws = [tx.raw for tx in txs]
+        header = PragueBlockHeader(
+            difficulty=0,
+            block_number=env.number,
+            gas_limit=env.gas_limit,
+            timestamp=env.timestamp,
+            coinbase=env.coinbase,
+            parent_hash=parent.hash,
+            uncles_hash=EMPTY_UNCLE_HASH,
+            state_root=state_root,
+            transaction_root=ordered_trie_root(raws),
+            receipt_root=ordered_trie_root(encoded_receipts),
+            bloom=bloom,
+            gas_used=cumulative,
+            extra_data=EXTRA_DATA,
+            mix_hash=env.prev_randao,
+            nonce=b"\x00" * 8,
+            base_fee_per_gas=env.base_fee,
+        )
+        header_rlp = rlp.encode(header)
+        block = header_to_block(header, block_size(header_rlp, raws), [tx.hash for tx in txs])
+        for receipt in receipts:
+            receipt.block_hash = block.hash
+            for entry in receipt.logs:
+                entry.block_hash = block.hash
+        return BuiltBlock(block, txs, receipts, invalid, time.perf_counter() - started)

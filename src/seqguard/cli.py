@@ -1,0 +1,150 @@
+"""The ``seqguard`` command."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import signal
+import sys
+from typing import Any
+
+from rich.console import Console
+
+from seqguard import __version__
+from seqguard.config import Config, ConfigError, load_config
+from seqguard.genesis import DEV_MNEMONIC, GenesisError, dev_accounts
+
+NODE_HELP = """\
+Start a sequencer node: JSON-RPC over HTTP and WebSocket on one port,
+a status dashboard at /dashboard, Prometheus metrics at /metrics.
+
+With no --genesis, a dev chain starts (chain id 31337) with 10 accounts of the
+usual test mnemonic funded with 10,000 ETH each, printed at start, as anvil
+does. The data directory keeps the chain, the pool journal and the genesis, so
+a restart resumes at the head.
+
+Every flag can also be set in a TOML file (--config, keys as the flag names
+with underscores) or as an environment variable SEQGUARD_<NAME>, e.g.
+SEQGUARD_BLOCK_TIME=2. Flags win over the environment, which wins over the file.
+"""
+
+
+def _node_parser(sub: Any) -> argparse.ArgumentParser:
+    p = sub.add_parser(
+        "node",
+        help="start a sequencer node",
+        description=NODE_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("--config", metavar="FILE", help="TOML file with settings")
+    p.add_argument("--genesis", metavar="FILE", help="geth-style genesis JSON (config.chainId, alloc, gasLimit, baseFeePerGas, timestamp)")
+    p.add_argument("--chain-id", type=int, metavar="N", help="chain id (overrides the genesis; dev default 31337)")
+    p.add_argument("--data-dir", metavar="DIR", help="where the chain is kept (default .seqguard)")
+    p.add_argument("--host", help="address to listen on (default 127.0.0.1)")
+    p.add_argument("--port", type=int, help="port for HTTP and WebSocket JSON-RPC (default 8545)")
+    p.add_argument("--block-time", type=float, metavar="SECONDS", help="seconds between blocks; 0 seals as soon as a transaction is pending (default 1)")
+    p.add_argument("--empty-blocks", action="store_const", const=True, help="seal blocks even when no transaction is pending")
+    p.add_argument("--coinbase", metavar="ADDRESS", help="fee recipient of sealed blocks")
+    p.add_argument("--ordering", choices=["priority-fee", "fcfs"], help="block ordering policy (default priority-fee)")
+    p.add_argument("--max-block-txs", type=int, metavar="N", help="most transactions per block (default 10000)")
+    p.add_argument("--account-slots", type=int, metavar="N", help="most pooled transactions per sender (default 1024)")
+    p.add_argument("--global-slots", type=int, metavar="N", help="most pending transactions in the pool (default 20000)")
+    p.add_argument("--global-queue", type=int, metavar="N", help="most queued (nonce-gapped) transactions (default 5000)")
+    p.add_argument("--lifetime", type=float, metavar="SECONDS", help="how long a queued transaction may wait (default 10800)")
+    p.add_argument("--price-bump", type=int, metavar="PERCENT", help="fee increase a replacement needs (default 10)")
+    p.add_argument("--min-tip", type=int, metavar="WEI", help="smallest priority fee accepted (default 0)")
+    p.add_argument("--max-batch", type=int, metavar="N", help="most requests in one JSON-RPC batch (default 1000)")
+    p.add_argument("--max-request-bytes", type=int, metavar="N", help="largest JSON-RPC request body (default 5 MiB)")
+    p.add_argument("--log-level", choices=["debug", "info", "warning", "error"], help="default info")
+    return p
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(
+        prog="seqguard",
+        description="seqguard: an Ethereum-compatible L2 sequencer with security built in.",
+    )
+    parser.add_argument("--version", action="version", version=f"seqguard {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    _node_parser(sub)
+    bench = sub.add_parser("bench", help="measure throughput and latency against anvil")
+    from seqguard.bench import add_arguments
+
+    add_arguments(bench)
+    args = parser.parse_args(argv)
+    if args.command == "node":
+        sys.exit(run_node(args))
+    if args.command == "bench":
+        from seqguard.bench import run
+
+        sys.exit(run(args))
+    parser.print_help()
+    sys.exit(2)
+
+
+def run_node(args: argparse.Namespace) -> int:
+    console = Console(stderr=False, highlight=False)
+    overrides = {k: v for k, v in vars(args).items() if k not in ("command", "config")}
+    try:
+        config = load_config(args.config, overrides)
+    except ConfigError as exc:
+        console.print(f"[red]error:[/red] {exc}")
+        return 2
+    logging.basicConfig(
+        level=config.log_level.upper(),
+        format="%(asctime)s %(levelname)-5s %(name)s: %(message)s",
+    )
+    from seqguard.chain import GenesisMismatch
+    from seqguard.service import NodeServer
+
+    try:
+        server = NodeServer(config)
+    except (GenesisError, GenesisMismatch) as exc:
+        console.print(f"[red]error:[/red] {exc}")
+        return 2
+    print_banner(console, server)
+    return asyncio.run(_serve(server))
+
+
+async def _serve(server: Any) -> int:
+    loop = asyncio.get_running_loop()
+    stop = asyncio.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    try:
+        await server.run(stop)
+    except OSError as exc:
+        Console().print(f"[red]error:[/red] cannot listen on {server.config.host}:{server.config.port}: {exc.strerror}; use --port")
+        return 1
+    return 0
+
+
+def print_banner(console: Console, server: Any) -> None:
+    node = server.node
+    config = node.config
+    genesis = node.genesis
+    console.print(f"\n[bold]seqguard[/bold] v{__version__} — Ethereum-compatible L2 sequencer\n")
+    funded = [(a, k) for a, k in dev_accounts(config.dev_accounts) if a in genesis.alloc]
+    if funded:
+        console.print("Available Accounts\n==================")
+        for i, (addr, _) in enumerate(funded):
+            bal = genesis.alloc[addr].balance / 10**18
+            console.print(f"({i}) 0x{addr.hex()} ({bal:g} ETH)")
+        console.print("\nPrivate Keys\n==================")
+        for i, (_, key) in enumerate(funded):
+            console.print(f"({i}) 0x{key.hex()}")
+        console.print(f"\nWallet\n==================\nMnemonic:          {DEV_MNEMONIC}\nDerivation path:   m/44'/60'/0'/0/\n")
+    head = node.chain.head
+    host = config.host if config.host not in ("0.0.0.0", "::") else "127.0.0.1"
+    console.print(f"Chain ID:          {node.chain.chain_id}")
+    console.print(f"Head:              block {head.number} (0x{head.hash.hex()[:16]}…)")
+    console.print(f"Block time:        {config.block_time:g} s{' (seal on arrival)' if config.block_time == 0 else ''}")
+    console.print(f"Base fee:          {node.genesis.base_fee} wei at genesis, gas limit {head.gas_limit}")
+    console.print(f"Data directory:    {config.data_dir}")
+    if node.restored:
+        console.print(f"Pool:              {node.restored} transactions restored from the journal")
+    console.print(f"\nJSON-RPC (HTTP):   http://{host}:{config.port}")
+    console.print(f"JSON-RPC (WS):     ws://{host}:{config.port}")
+    console.print(f"Dashboard:         http://{host}:{config.port}/dashboard")
+    console.print(f"Metrics:           http://{host}:{config.port}/metrics\n")

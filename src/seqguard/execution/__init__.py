@@ -1,0 +1,1 @@
+"""Execution with py-evm under the current fork rules (Prague)."""

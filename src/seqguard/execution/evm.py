@@ -1,0 +1,138 @@
+"""The py-evm classes seqguard executes with, and the state of a block.
+
+We subclass the fork's computation only to remember which opcode opened each
+child frame (CALL, DELEGATECALL, STATICCALL, CALLCODE, CREATE, CREATE2): the
+message alone cannot tell a CALL made inside a static frame from a STATICCALL,
+and tracers report the opcode.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+import rlp
+from eth.abc import ComputationAPI, MessageAPI
+from eth.db.atomic import AtomicDB
+from eth.vm.execution_context import ExecutionContext
+from eth.vm.forks.prague import PragueVM
+from eth.vm.forks.prague.blocks import PragueBlockHeader
+from eth.vm.forks.prague.computation import PragueComputation
+from eth.vm.forks.prague.state import PragueState
+from eth_hash.auto import keccak
+
+from seqguard.types import Block
+
+# EIP-2935 and EIP-4788 system calls are not made: an L2 block has no beacon
+# root, and BLOCKHASH reads the 256 previous hashes from the execution context.
+
+
+class TracingComputation(PragueComputation):
+    """Prague computation that tags every child frame with its opening opcode."""
+
+    opened_by: int | None = None
+
+    def apply_child_computation(self, child_msg: MessageAPI) -> ComputationAPI:
+        # the call and create opcodes take no immediates, so the opcode being
+        # executed is the byte before the program counter
+        opcode = self.code[self.code.program_counter - 1]
+        child = self.generate_child_computation(child_msg)
+        child.opened_by = opcode  # type: ignore[attr-defined]
+        self.add_child_computation(child)
+        return child
+
+
+class SeqState(PragueState):
+    computation_class = TracingComputation
+
+    def set_system_contracts(self) -> None:
+        # see the module note: no system contracts are deployed implicitly
+        pass
+
+
+class SeqVM(PragueVM):
+    _state_class = SeqState
+
+
+VM = SeqVM
+TX_BUILDER = SeqVM.get_transaction_builder()
+
+
+@dataclass(slots=True, frozen=True)
+class BlockEnv:
+    """What a transaction sees of the block it runs in."""
+
+    number: int
+    timestamp: int
+    coinbase: bytes
+    gas_limit: int
+    base_fee: int
+    prev_randao: bytes
+    prev_hashes: tuple[bytes, ...]  # newest first, at most 256
+    chain_id: int
+
+
+def make_state(db: AtomicDB, state_root: bytes, env: BlockEnv) -> SeqState:
+    ctx = ExecutionContext(
+        coinbase=env.coinbase,
+        timestamp=env.timestamp,
+        block_number=env.number,
+        difficulty=0,
+        mix_hash=env.prev_randao,
+        gas_limit=env.gas_limit,
+        prev_hashes=env.prev_hashes,
+        chain_id=env.chain_id,
+        base_fee_per_gas=env.base_fee,
+        excess_blob_gas=0,
+    )
+    return SeqState(db, ctx, state_root)
+
+
+def header_to_block(header: PragueBlockHeader, size: int, tx_hashes: Sequence[bytes]) -> Block:
+    return Block(
+        number=header.block_number,
+        hash=header.hash,
+        parent_hash=header.parent_hash,
+        timestamp=header.timestamp,
+        state_root=header.state_root,
+        transactions_root=header.transaction_root,
+        receipts_root=header.receipt_root,
+        logs_bloom=header.bloom.to_bytes(256, "big"),
+        gas_limit=header.gas_limit,
+        gas_used=header.gas_used,
+        base_fee=header.base_fee_per_gas,
+        coinbase=header.coinbase,
+        extra_data=header.extra_data,
+        mix_hash=header.mix_hash,
+        header_rlp=rlp.encode(header),
+        size=size,
+        tx_hashes=list(tx_hashes),
+        withdrawals_root=header.withdrawals_root,
+        blob_gas_used=header.blob_gas_used,
+        excess_blob_gas=header.excess_blob_gas,
+        parent_beacon_block_root=header.parent_beacon_block_root,
+        requests_hash=header.requests_hash,
+    )
+
+
+def decode_header(header_rlp: bytes, size: int, tx_hashes: Sequence[bytes]) -> Block:
+    return header_to_block(rlp.decode(header_rlp, sedes=PragueBlockHeader), size, tx_hashes)
+
+
+def _prefix_len(payload: int) -> int:
+    # length of an RLP string/list prefix for a payload of this many bytes
+    return 1 if payload < 56 else 1 + (payload.bit_length() + 7) // 8
+
+
+def block_size(header_rlp: bytes, raw_txs: Iterable[bytes]) -> int:
+    """Size of the RLP block [header, txs, uncles, withdrawals] as geth reports it."""
+    txs = 0
+    for raw in raw_txs:
+        # legacy transactions are RLP lists in a block body, typed ones byte strings
+        txs += len(raw) if raw[0] >= 0xC0 else _prefix_len(len(raw)) + len(raw)
+    payload = len(header_rlp) + _prefix_len(txs) + txs + 1 + 1
+    return _prefix_len(payload) + payload
+
+
+def keccak256(data: bytes) -> bytes:
+    return keccak(data)

@@ -1,0 +1,257 @@
+"""The node: wires ingress, pool, builder, chain and RPC together.
+
+Threads: the asyncio loop serves JSON-RPC; handlers that touch the database
+run in its worker pool; one builder thread seals blocks. The builder thread is
+the only writer of the chain.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+import time
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+from eth.db.account import AccountDB
+
+from seqguard import metrics
+from seqguard.builder.builder import BlockBuilder, BuiltBlock
+from seqguard.chain import Chain, next_base_fee
+from seqguard.config import Config
+from seqguard.errors import AlreadyKnown, TxError
+from seqguard.execution.calls import CallArgs, RPC_GAS_CAP, execute_call
+from seqguard.execution.evm import VM, BlockEnv
+from seqguard.execution.tracer import call_trace
+from seqguard.genesis import Genesis, dev_genesis, genesis_to_json, load_genesis, parse_genesis
+from seqguard.ingress import decode_raw_transaction, validate_transaction
+from seqguard.rpc.format import header_json, log_json
+from seqguard.txpool import Journal, PoolConfig, TxPool, get_ordering
+from seqguard.types import Block, Tx
+
+log = logging.getLogger("seqguard")
+
+JOURNAL_ROTATE_BLOCKS = 100
+
+
+class HeadState:
+    """Nonces and balances at the head, for ingress and the pool (a StateReader)."""
+
+    def __init__(self, chain: Chain) -> None:
+        self.chain = chain
+        self._lock = threading.Lock()
+        self._root = b""
+        self._db: AccountDB | None = None
+
+    def _account_db(self) -> AccountDB:
+        root = self.chain.head.state_root
+        if root != self._root or self._db is None:
+            self._db = AccountDB(self.chain.state_db, root)
+            self._root = root
+        return self._db
+
+    def get_nonce(self, address: bytes) -> int:
+        with self._lock:
+            return self._account_db().get_nonce(address)
+
+    def get_balance(self, address: bytes) -> int:
+        with self._lock:
+            return self._account_db().get_balance(address)
+
+
+def resolve_genesis(config: Config) -> Genesis:
+    """--genesis, else the genesis kept in the data directory, else a new dev chain."""
+    kept = Path(config.data_dir) / "genesis.json"
+    if config.genesis:
+        genesis = load_genesis(config.genesis, chain_id=config.chain_id)
+    elif kept.exists():
+        genesis = parse_genesis(json.loads(kept.read_text()), chain_id=config.chain_id)
+    else:
+        genesis = dev_genesis(chain_id=config.chain_id, accounts=config.dev_accounts)
+    return genesis
+
+
+class Node:
+    def __init__(self, config: Config) -> None:
+        self.config = config
+        data_dir = Path(config.data_dir)
+        data_dir.mkdir(parents=True, exist_ok=True)
+        self.genesis = resolve_genesis(config)
+        self.chain = Chain(data_dir, self.genesis)
+        kept = data_dir / "genesis.json"
+        if not kept.exists():
+            kept.write_text(json.dumps(genesis_to_json(self.genesis), indent=1))
+        self.head_state = HeadState(self.chain)
+        self.pool = TxPool(
+            self.head_state,
+            get_ordering(config.ordering),
+            PoolConfig(
+                price_bump=config.price_bump,
+                account_slots=config.account_slots,
+                global_slots=config.global_slots,
+                global_queue=config.global_queue,
+                lifetime=config.lifetime,
+                min_tip=config.min_tip,
+            ),
+        )
+        self.journal = Journal(data_dir / "txpool.journal")
+        self.restored = self.pool.restore(self.journal, self.decode)
+        self.pool.journal = self.journal
+        self.builder = BlockBuilder(
+            self.chain, coinbase=config.coinbase_bytes, max_txs=config.max_block_txs
+        )
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self.block_listeners: list[Any] = []  # fn(BuiltBlock) after a block is the head
+        self.pending_listeners: list[Any] = []  # fn(Tx) when a tx becomes pending
+        self.pool.on_pending.append(self._on_pending)
+        metrics.HEAD_BLOCK.set(self.chain.head.number)
+
+    # -- ingress ----------------------------------------------------------------
+    @staticmethod
+    def decode(raw: bytes) -> Tx:
+        return decode_raw_transaction(raw)
+
+    def send_raw_transaction(self, raw: bytes) -> bytes:
+        """Decode, validate and pool ``raw``; its hash once it is safely journaled."""
+        try:
+            tx = decode_raw_transaction(raw)
+            if tx.hash in self.pool or self.chain.db.tx_location(tx.hash) is not None:
+                raise AlreadyKnown()
+            head = self.chain.head
+            validate_transaction(
+                tx,
+                chain_id=self.chain.chain_id,
+                base_fee=next_base_fee(head),
+                block_gas_limit=head.gas_limit,
+                state=self.head_state,
+                allow_unprotected=self.config.allow_unprotected_txs,
+            )
+            self.pool.add(tx)
+        except TxError as exc:
+            metrics.TXS_REJECTED.labels(type(exc).__name__).inc()
+            raise
+        metrics.TXS_ACCEPTED.inc()
+        return tx.hash
+
+    def _on_pending(self, tx: Tx) -> None:
+        self._wake.set()
+        for fn in self.pending_listeners:
+            fn(tx)
+
+    # -- blocks -----------------------------------------------------------------
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._block_loop, name="builder", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._wake.set()
+        if self._thread is not None:
+            self._thread.join(timeout=30)
+        self.pool.rotate_journal()
+        self.journal.close()
+        self.chain.close()
+
+    def _block_loop(self) -> None:
+        interval = self.config.block_time
+        next_slot = time.monotonic() + interval
+        last_sealed = time.monotonic()
+        while not self._stop.is_set():
+            if interval == 0:
+                # seal as soon as something is pending; wake up now and then for housekeeping
+                self._wake.wait(timeout=1.0)
+                self._wake.clear()
+            else:
+                self._stop.wait(max(0.0, next_slot - time.monotonic()))
+                next_slot = max(next_slot + interval, time.monotonic())
+            if self._stop.is_set():
+                break
+            try:
+                pending, queued = self.pool.status()
+                metrics.POOL_PENDING.set(pending)
+                metrics.POOL_QUEUED.set(queued)
+                if pending == 0 and not self.config.empty_blocks:
+                    self.pool.expire()
+                    continue
+                built = self.seal_block()
+                if built is not None:
+                    now = time.monotonic()
+                    metrics.BLOCK_INTERVAL_SECONDS.observe(now - last_sealed)
+                    last_sealed = now
+                    if interval == 0 and self.pool.status()[0]:
+                        self._wake.set()  # more than one block's worth is waiting
+            except Exception:
+                log.exception("block building failed; retrying at the next slot")
+                time.sleep(min(interval or 0.5, 1.0))
+
+    def seal_block(self) -> BuiltBlock | None:
+        """Build, persist and announce one block (builder thread)."""
+        built = self.builder.build(self.pool.best)
+        if not built.txs and not self.config.empty_blocks:
+            if built.invalid:
+                self.pool.on_block(built.invalid)
+            return None
+        self.chain.append(built.block, [tx.raw for tx in built.txs], built.receipts)
+        self.pool.on_block(built.txs + built.invalid)
+        block = built.block
+        metrics.HEAD_BLOCK.set(block.number)
+        metrics.BLOCK_BUILD_SECONDS.observe(built.build_seconds)
+        metrics.BLOCK_GAS_USED.observe(block.gas_used)
+        metrics.BLOCK_TXS.observe(len(built.txs))
+        if block.number % JOURNAL_ROTATE_BLOCKS == 0:
+            self.pool.rotate_journal()
+            self.pool.expire()
+        log.info(
+            "sealed block %d with %d txs, %d gas, in %.0f ms",
+            block.number, len(built.txs), block.gas_used, built.build_seconds * 1000,
+        )
+        for fn in self.block_listeners:
+            try:
+                fn(built)
+            except Exception:
+                log.exception("block listener failed")
+        return built
+
+    # -- tracing ----------------------------------------------------------------
+    def trace_transaction(self, tx_hash: bytes, *, with_log: bool = False) -> dict | None:
+        """Replay the block up to ``tx_hash`` and trace it (as geth does)."""
+        found = self.chain.db.tx_location(tx_hash)
+        if found is None:
+            return None
+        loc, _ = found
+        block = self.chain.db.block_by_number(loc.block_number)
+        parent = self.chain.db.block_by_number(loc.block_number - 1)
+        assert block is not None and parent is not None
+        state = self.chain.state_at(parent, self.chain.env_of(block))
+        raws = self.chain.db.block_raw_txs(block.number)
+        for raw in raws[: loc.index]:
+            state.lock_changes()
+            state.apply_transaction(self.decode(raw).evm)
+        tx = self.decode(raws[loc.index])
+        state.lock_changes()
+        comp = state.apply_transaction(tx.evm)
+        return call_trace(
+            comp,
+            tx_gas=tx.gas,
+            gas_used=VM.finalize_gas_used(tx.evm, comp),
+            is_create=tx.to is None,
+            with_log=with_log,
+        )
+
+    def trace_call(self, block: Block, env: BlockEnv, args: CallArgs, *, with_log: bool = False) -> dict:
+        gas = args.gas if args.gas is not None else RPC_GAS_CAP
+        comp = execute_call(self.chain.state_at(block, env), args, gas)
+        used = VM.finalize_gas_used(SimpleNamespace(gas=gas), comp)  # type: ignore[arg-type]
+        return call_trace(comp, tx_gas=gas, gas_used=used, is_create=args.to is None, with_log=with_log)
+
+
+def block_event(built: BuiltBlock) -> tuple[dict, list[dict]]:
+    """The newHeads header and the logs of a sealed block, as JSON."""
+    logs = [log_json(entry) for r in built.receipts for entry in r.logs]
+    return header_json(built.block), logs
+
+

@@ -1,0 +1,123 @@
+"""Plain records shared by the stages of the pipeline."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+LEGACY, ACCESS_LIST, DYNAMIC_FEE = 0, 1, 2
+SUPPORTED_TX_TYPES = (LEGACY, ACCESS_LIST, DYNAMIC_FEE)
+
+
+@dataclass(slots=True, eq=False)
+class Tx:
+    """A decoded, signature-checked transaction.
+
+    ``evm`` is the py-evm transaction object with its sender cache primed, so
+    execution never recovers the signature a second time. For legacy and
+    EIP-2930 transactions ``max_fee`` and ``max_priority_fee`` both equal the
+    gas price, which lets the pool and the ordering treat every type alike.
+    """
+
+    hash: bytes
+    raw: bytes
+    type: int
+    chain_id: int | None
+    nonce: int
+    gas: int
+    max_fee: int
+    max_priority_fee: int
+    to: bytes | None
+    value: int
+    data: bytes
+    access_list: tuple[tuple[bytes, tuple[int, ...]], ...]
+    v: int
+    r: int
+    s: int
+    sender: bytes
+    evm: Any = field(repr=False)
+    received_at: float = field(default_factory=time.time)
+
+    @property
+    def gas_price(self) -> int:
+        return self.max_fee
+
+    def cost(self) -> int:
+        """Most the sender can pay: gas * fee cap + value."""
+        return self.gas * self.max_fee + self.value
+
+    def effective_tip(self, base_fee: int) -> int:
+        """Tip per gas paid to the fee recipient at ``base_fee`` (negative: cannot pay)."""
+        return min(self.max_priority_fee, self.max_fee - base_fee)
+
+    def effective_gas_price(self, base_fee: int) -> int:
+        return min(self.max_fee, base_fee + self.max_priority_fee)
+
+
+@dataclass(slots=True)
+class Log:
+    address: bytes
+    topics: tuple[bytes, ...]
+    data: bytes
+    # position, filled when the block is sealed
+    block_number: int = 0
+    block_hash: bytes = b""
+    tx_hash: bytes = b""
+    tx_index: int = 0
+    log_index: int = 0  # index in the block
+    removed: bool = False
+
+
+@dataclass(slots=True)
+class Receipt:
+    tx_hash: bytes
+    tx_index: int
+    block_hash: bytes
+    block_number: int
+    sender: bytes
+    to: bytes | None
+    type: int
+    status: int
+    cumulative_gas_used: int
+    gas_used: int
+    effective_gas_price: int
+    contract_address: bytes | None
+    logs: list[Log]
+    logs_bloom: bytes
+
+
+@dataclass(slots=True)
+class Block:
+    """A sealed block: the header fields and the hashes of its transactions."""
+
+    number: int
+    hash: bytes
+    parent_hash: bytes
+    timestamp: int
+    state_root: bytes
+    transactions_root: bytes
+    receipts_root: bytes
+    logs_bloom: bytes
+    gas_limit: int
+    gas_used: int
+    base_fee: int
+    coinbase: bytes
+    extra_data: bytes
+    mix_hash: bytes
+    header_rlp: bytes
+    size: int
+    tx_hashes: list[bytes]
+    # extra header fields of the current fork (Prague)
+    withdrawals_root: bytes = b""
+    blob_gas_used: int = 0
+    excess_blob_gas: int = 0
+    parent_beacon_block_root: bytes = b""
+    requests_hash: bytes = b""
+
+
+@dataclass(slots=True)
+class TxLocation:
+    block_hash: bytes
+    block_number: int
+    index: int

@@ -1,0 +1,1 @@
+"""Test harness: node processes (anvil and seqguard), JSON-RPC, genesis and transactions."""
