@@ -9,6 +9,7 @@ import signal
 import sys
 from typing import Any
 
+from eth_utils import to_checksum_address
 from rich.console import Console
 
 from seqguard import __version__
@@ -103,19 +104,22 @@ def run_node(args: argparse.Namespace) -> int:
     except (GenesisError, GenesisMismatch) as exc:
         console.print(f"[red]error:[/red] {exc}")
         return 2
-    print_banner(console, server)
-    return asyncio.run(_serve(server))
+    return asyncio.run(_serve(server, console))
 
 
-async def _serve(server: Any) -> int:
+async def _serve(server: Any, console: Console) -> int:
     loop = asyncio.get_running_loop()
     stop = asyncio.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
     try:
-        await server.run(stop)
+        await server.run(stop, on_ready=lambda: print_banner(console, server))
     except OSError as exc:
-        Console().print(f"[red]error:[/red] cannot listen on {server.config.host}:{server.config.port}: {exc.strerror}; use --port")
+        config = server.config
+        console.print(
+            f"[red]error:[/red] cannot listen on {config.host}:{config.port}: "
+            f"{exc.strerror or exc}; is another node running? Choose another --port"
+        )
         return 1
     return 0
 
@@ -130,7 +134,7 @@ def print_banner(console: Console, server: Any) -> None:
         console.print("Available Accounts\n==================")
         for i, (addr, _) in enumerate(funded):
             bal = genesis.alloc[addr].balance / 10**18
-            console.print(f"({i}) 0x{addr.hex()} ({bal:g} ETH)")
+            console.print(f"({i}) {to_checksum_address(addr)} ({bal:g} ETH)")
         console.print("\nPrivate Keys\n==================")
         for i, (_, key) in enumerate(funded):
             console.print(f"({i}) 0x{key.hex()}")

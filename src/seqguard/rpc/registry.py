@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import math
 import time
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
@@ -52,14 +53,21 @@ def _reject_constant(name: str) -> Any:
     raise ValueError(f"invalid JSON literal {name}")
 
 
-_decoder = json.JSONDecoder(parse_constant=_reject_constant)
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if value in (math.inf, -math.inf):  # 1e999: not representable, like Go's decoder
+        raise ValueError(f"number {text[:32]} out of range")
+    return value
+
+
+_decoder = json.JSONDecoder(parse_constant=_reject_constant, parse_float=_finite_float)
 
 
 def json_loads(data: bytes | str) -> Any:
     """Parse strict JSON (RFC 8259).
 
     Raises ``ValueError`` (bad syntax, bad UTF-8, NaN literals, over-long integer
-    literals) or ``RecursionError`` (absurd nesting). We use the stdlib parser on
+    literals, floats beyond double range) or ``RecursionError`` (absurd nesting). We use the stdlib parser on
     purpose: orjson silently turns integers above 2**64 into floats.
     """
     if isinstance(data, bytes | bytearray | memoryview):

@@ -16,6 +16,7 @@ by ``logs`` subscriptions, log filters and ``eth_getLogs``.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import secrets
 import threading
@@ -340,10 +341,9 @@ class EventBus:
         if loop is None:
             fn(*args)
             return
-        try:
+        # RuntimeError: the loop is closed, the server is gone and nobody listens
+        with contextlib.suppress(RuntimeError):
             loop.call_soon_threadsafe(fn, *args)
-        except RuntimeError:  # loop closed: the server is gone, nobody is listening
-            pass
 
     # -- dispatch (loop thread)
     def _dispatch_block(self, header: dict[str, Any], logs: list[dict[str, Any]]) -> None:
