@@ -560,11 +560,10 @@ def _only_tx_errors(raw: bytes) -> None:
 
 FAST = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
-rlp_items = st.recursive(
-    st.binary(max_size=40) | st.sampled_from([b"", b"\x00", b"\x01" * 20, b"\x02" * 32, b"\x7f"]),
-    lambda children: st.lists(children, max_size=13),
-    max_leaves=40,
+_leaves = st.binary(max_size=40) | st.sampled_from(
+    [b"", b"\x00", b"\x01", b"\x1b", b"\x01" * 20, b"\x02" * 32, b"\x7f"]
 )
+rlp_items = st.recursive(_leaves, lambda children: st.lists(children, max_size=4), max_leaves=8)
 
 
 @FAST
@@ -580,14 +579,16 @@ def test_arbitrary_bytes_after_type(prefix: bytes, body: bytes) -> None:
 
 
 @FAST
-@given(st.sampled_from([None, 1, 2]), st.lists(rlp_items, max_size=13))
+@given(st.sampled_from([None, 1, 2]), st.lists(_leaves | rlp_items, max_size=13))
 def test_arbitrary_rlp_structures(tx_type: int | None, items: list) -> None:
     _only_tx_errors(_encode(tx_type, items))
 
 
 @FAST
 @given(
-    st.sampled_from([None, 1, 2]), st.lists(rlp_items, min_size=9, max_size=12), st.integers(0, 11)
+    st.sampled_from([None, 1, 2]),
+    st.lists(_leaves | rlp_items, min_size=9, max_size=12),
+    st.integers(0, 11),
 )
 def test_arbitrary_rlp_with_valid_signature_shape(tx_type: int | None, items: list, k: int) -> None:
     # right field count, plausible signature values: the recovery path runs

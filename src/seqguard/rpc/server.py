@@ -494,6 +494,7 @@ class RpcServer:
         graceful_timeout: float = 5.0,
     ) -> None:
         limits: RpcLimits = getattr(app.state, "rpc_limits", RpcLimits())
+        self.app = app
         self.host = host
         self.port = port
         self.config = uvicorn.Config(
@@ -531,6 +532,7 @@ class RpcServer:
         sock.setblocking(False)
         self._socket = sock
         self.config.port = self.bound_port
+        self.app.state.rpc_port = self.bound_port  # lets whoever built the app find the port
         # serve() wraps _serve() in capture_signals(), which would steal SIGINT
         self._task = asyncio.create_task(self.server._serve(sockets=[sock]))
         while not self.server.started:
