@@ -7,6 +7,7 @@ from typing import Any
 import httpx
 import pytest
 from eth_account import Account
+
 from support.chain import dev_accounts
 
 pytestmark = pytest.mark.slow

@@ -17,13 +17,13 @@ from typing import Any
 
 import pytest
 from eth_account import Account
-from support.chain import DEV_CHAIN_ID, dev_accounts
-from support.nodes import NODE_BIN, REPO
 from web3 import AsyncWeb3, Web3
 from web3.middleware import SignAndSendRawMiddlewareBuilder
 from web3.providers.persistent import WebSocketProvider
 
 from seqguard.contracts import load_artifact
+from support.chain import DEV_CHAIN_ID, dev_accounts
+from support.nodes import NODE_BIN, REPO
 
 pytestmark = pytest.mark.slow
 

@@ -66,6 +66,7 @@ class ServerThread:
         self.loop = asyncio.new_event_loop()
         self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
         self.server = RpcServer(app, "127.0.0.1", 0)
+        self.stopped = False
 
     def __enter__(self) -> ServerThread:
         self.thread.start()
@@ -76,7 +77,9 @@ class ServerThread:
         return self
 
     def stop(self) -> None:
-        asyncio.run_coroutine_threadsafe(self.server.stop(), self.loop).result(15)
+        if not self.stopped:
+            self.stopped = True
+            asyncio.run_coroutine_threadsafe(self.server.stop(), self.loop).result(15)
 
     def __exit__(self, *exc: Any) -> None:
         self.stop()
@@ -602,62 +605,58 @@ def test_slow_consumer_is_dropped_without_blocking_others() -> None:
     app = build_app(reg, bus=bus, limits=limits)
     blob = "f" * 50_000
     total = 800  # 40 MB: far more than the slow client's socket buffers plus ours
-    with ServerThread(app) as srv:
+    with (
+        ServerThread(app) as srv,
         # no compression: the point is to fill the slow client's socket buffers
-        slow = connect(srv.ws_url, proxy=None, max_queue=1, max_size=None, compression=None)
-        fast = connect(srv.ws_url, proxy=None, max_size=None, compression=None)
-        try:
-            ws_call(slow, req("eth_subscribe", ["newHeads"]))
-            ws_call(fast, req("eth_subscribe", ["newHeads"]))
-            received: list[int] = []
+        connect(srv.ws_url, proxy=None, max_queue=1, max_size=None, compression=None) as slow,
+        connect(srv.ws_url, proxy=None, max_size=None, compression=None) as fast,
+    ):
+        ws_call(slow, req("eth_subscribe", ["newHeads"]))
+        ws_call(fast, req("eth_subscribe", ["newHeads"]))
+        received: list[int] = []
 
-            def read_fast() -> None:
-                for _ in range(total):
-                    received.append(int(json.loads(fast.recv(timeout=20))["params"]["result"]["number"], 16))
+        def read_fast() -> None:
+            for _ in range(total):
+                received.append(int(json.loads(fast.recv(timeout=20))["params"]["result"]["number"], 16))
 
-            reader = threading.Thread(target=read_fast)
-            reader.start()
-            started = time.monotonic()
-            for n in range(total):
-                bus.publish_block({"number": hex(n), "blob": blob}, [])
-                if n % 20 == 19:
-                    time.sleep(0.01)  # a block builder's pace, not one burst
-            publish_time = time.monotonic() - started - (total // 20) * 0.01
-            reader.join(30)
-            assert received == list(range(total))  # the fast client got everything, in order
-            assert publish_time < 5  # publishing never waited for the stuck client
-            # the slow client was dropped: draining its socket ends in a closed connection
-            with pytest.raises(ConnectionClosed):
-                for _ in range(total + 1):
-                    slow.recv(timeout=10)
-            wait_for(lambda: bus.subscriber_count("newHeads") == 1)
-        finally:
-            slow.close()
-            fast.close()
+        reader = threading.Thread(target=read_fast)
+        reader.start()
+        started = time.monotonic()
+        for n in range(total):
+            bus.publish_block({"number": hex(n), "blob": blob}, [])
+            if n % 20 == 19:
+                time.sleep(0.01)  # a block builder's pace, not one burst
+        publish_time = time.monotonic() - started - (total // 20) * 0.01
+        reader.join(30)
+        assert received == list(range(total))  # the fast client got everything, in order
+        assert publish_time < 5  # publishing never waited for the stuck client
+        # the slow client was dropped: draining its socket ends in a closed connection
+        with pytest.raises(ConnectionClosed):
+            for _ in range(total + 1):
+                slow.recv(timeout=10)
+        wait_for(lambda: bus.subscriber_count("newHeads") == 1)
     reg.close()
 
 
 def test_ws_connection_limit() -> None:
     reg = make_registry()
     app = build_app(reg, limits=RpcLimits(max_ws_connections=2))
-    with ServerThread(app) as srv:
-        a = connect(srv.ws_url, proxy=None)
-        b = connect(srv.ws_url, proxy=None)
-        c = connect(srv.ws_url, proxy=None)
-        try:
-            with pytest.raises(ConnectionClosed) as info:
-                c.recv(timeout=5)
-            assert info.value.rcvd is not None
-            assert info.value.rcvd.code == 1013
-            assert info.value.rcvd.reason == "too many websocket connections"
-            assert ws_call(a, req("add", [1, 1]))["result"] == 2
-            b.close()
-            time.sleep(0.2)
-            with connect(srv.ws_url, proxy=None) as d:  # a slot is free again
-                assert ws_call(d, req("add", [2, 2]))["result"] == 4
-        finally:
-            for ws in (a, b, c):
-                ws.close()
+    with (
+        ServerThread(app) as srv,
+        connect(srv.ws_url, proxy=None) as a,
+        connect(srv.ws_url, proxy=None) as b,
+        connect(srv.ws_url, proxy=None) as c,
+    ):
+        with pytest.raises(ConnectionClosed) as info:
+            c.recv(timeout=5)
+        assert info.value.rcvd is not None
+        assert info.value.rcvd.code == 1013
+        assert info.value.rcvd.reason == "too many websocket connections"
+        assert ws_call(a, req("add", [1, 1]))["result"] == 2
+        b.close()
+        time.sleep(0.2)
+        with connect(srv.ws_url, proxy=None) as d:  # a slot is free again
+            assert ws_call(d, req("add", [2, 2]))["result"] == 4
     reg.close()
 
 
@@ -666,13 +665,12 @@ def test_ws_connection_limit() -> None:
 
 def test_graceful_shutdown_closes_websockets_with_1012() -> None:
     reg = make_registry()
-    srv = ServerThread(build_app(reg)).__enter__()
-    ws = connect(srv.ws_url, proxy=None)
-    assert ws_call(ws, req("add", [1, 1]))["result"] == 2
-    srv.__exit__(None, None, None)
-    with pytest.raises(ConnectionClosed) as info:
-        ws.recv(timeout=5)
-    assert info.value.rcvd is not None and info.value.rcvd.code == 1012
+    with ServerThread(build_app(reg)) as srv, connect(srv.ws_url, proxy=None) as ws:
+        assert ws_call(ws, req("add", [1, 1]))["result"] == 2
+        srv.stop()
+        with pytest.raises(ConnectionClosed) as info:
+            ws.recv(timeout=5)
+        assert info.value.rcvd is not None and info.value.rcvd.code == 1012
     reg.close()
 
 

@@ -16,6 +16,7 @@ from types import SimpleNamespace
 from typing import Any
 
 from eth.db.account import AccountDB
+from eth_hash.auto import keccak
 
 from seqguard import metrics
 from seqguard.builder.builder import BlockBuilder, BuiltBlock
@@ -118,9 +119,12 @@ class Node:
     def send_raw_transaction(self, raw: bytes) -> bytes:
         """Decode, validate and pool ``raw``; its hash once it is safely journaled."""
         try:
-            tx = decode_raw_transaction(raw)
-            if tx.hash in self.pool or self.chain.db.tx_location(tx.hash) is not None:
+            # the hash is the keccak of the bytes: refuse a duplicate before paying
+            # for signature recovery
+            tx_hash = keccak(raw)
+            if tx_hash in self.pool or self.chain.db.tx_location(tx_hash) is not None:
                 raise AlreadyKnown()
+            tx = decode_raw_transaction(raw)
             head = self.chain.head
             validate_transaction(
                 tx,

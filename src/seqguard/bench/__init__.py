@@ -1,14 +1,360 @@
-"""``seqguard bench``: throughput and latency against anvil (work in progress)."""
+"""``seqguard bench``: throughput and send-to-receipt latency, seqguard against anvil.
+
+Both nodes get the same genesis, the same client and the same pre-signed workload, one
+after the other, and the report gives ratios measured in the same run (DESIGN §5):
+nothing here asserts a speed.
+"""
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import json
+import os
+import platform
+import shutil
+import signal
+import tempfile
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from .load import LoadResult, run_load
+from .procs import AnvilProcess, BenchError, NodeProcess, SeqguardProcess, find_anvil, find_py_spy
+from .rpc import RpcClient, RpcError
+from .workload import (
+    WORKLOAD_TITLES,
+    WORKLOADS,
+    Accounts,
+    Fees,
+    Load,
+    build_load,
+    current_fees,
+    fund_from_dev_account,
+    make_genesis,
+    pending_nonces,
+    recipients,
+    setup_token,
+)
+
+__all__ = ["add_arguments", "run"]
+
+NODES = ("seqguard", "anvil")
+BENCH_CHAIN_ID = 13370
+GAS = {"eth": 21_000, "erc20": 80_000}  # gas limits of the transactions (same on both nodes)
+
+DESCRIPTION = """\
+Measure seqguard against anvil in the same run, with the same client and workload:
+throughput through JSON-RPC (send -> included with receipts available) and the time
+from send to receipt (p50/p99), for ETH transfers and ERC-20 transfers.
+
+Transactions are signed before the clock starts, from many senders, and posted as
+JSON-RPC batches over several HTTP connections; a poller watches the head. Each node is
+started with the same genesis (or pass --seqguard-url/--anvil-url to use running nodes,
+whose dev account 0 of the test mnemonic then funds the bench senders).
+"""
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.description = DESCRIPTION
+    parser.formatter_class = argparse.RawDescriptionHelpFormatter
+    parser.add_argument("--txs", type=int, default=10_000, metavar="N", help="transactions per workload (default 10000)")
+    parser.add_argument("--senders", type=int, default=32, metavar="N", help="sending accounts (default 32)")
+    parser.add_argument("--workloads", default="eth,erc20", metavar="LIST", help="comma-separated: eth, erc20 (default both)")
+    parser.add_argument("--nodes", default="seqguard,anvil", metavar="LIST", help="comma-separated: seqguard, anvil (default both, in that order)")
+    parser.add_argument("--seqguard-url", metavar="URL", help="use a running seqguard node instead of starting one")
+    parser.add_argument("--anvil-url", metavar="URL", help="use a running anvil instead of starting one")
+    parser.add_argument("--anvil", metavar="PATH", help="anvil binary (default: node_modules/@foundry-rs/anvil-linux-amd64/bin/anvil from the cwd upward, or $SEQGUARD_ANVIL)")
+    parser.add_argument("--json", metavar="FILE", help="write the results as JSON to FILE")
+    parser.add_argument("--batch-size", type=int, default=100, metavar="N", help="transactions per JSON-RPC batch (default 100)")
+    parser.add_argument("--connections", type=int, default=4, metavar="N", help="concurrent HTTP connections sending (default 4)")
+    parser.add_argument("--block-time", type=float, default=1.0, metavar="SECONDS", help="block time of started nodes (default 1)")
+    parser.add_argument("--gas-limit", type=int, default=1_000_000_000, metavar="GAS", help="block gas limit of started nodes (default 1e9)")
+    parser.add_argument("--recipients", type=int, default=1024, metavar="N", help="distinct transfer recipients (default 1024)")
+    parser.add_argument("--poll-interval", type=float, default=0.025, metavar="SECONDS", help="how often the head is polled (default 0.025)")
+    parser.add_argument("--timeout", type=float, default=120.0, metavar="SECONDS", help="longest wait for inclusion after the last send (default 120)")
+    parser.add_argument("--profile", action="store_true", help="run the started seqguard under py-spy and report where it spends time")
+    parser.add_argument("--profile-out", metavar="FILE", default="seqguard-profile.speedscope.json", help="speedscope file written with --profile (default ./seqguard-profile.speedscope.json)")
+    parser.add_argument("--profile-rate", type=int, default=100, metavar="HZ", help="py-spy samples per second (default 100)")
+    parser.add_argument("--keep", action="store_true", help="keep the work directory (genesis, node logs, data)")
+
+
+def _split(value: str, allowed: tuple[str, ...], what: str) -> list[str]:
+    items = [v.strip().lower() for v in value.split(",") if v.strip()]
+    bad = [v for v in items if v not in allowed]
+    if bad or not items:
+        raise BenchError(f"--{what}: expected a comma-separated list of {', '.join(allowed)}, got {value!r}")
+    return list(dict.fromkeys(items))
+
+
+def _check_args(args: argparse.Namespace) -> tuple[list[str], list[str]]:
+    workloads = _split(args.workloads, WORKLOADS, "workloads")
+    nodes = _split(args.nodes, NODES, "nodes")
+    for name in ("txs", "senders", "batch_size", "connections", "recipients"):
+        if getattr(args, name) < 1:
+            raise BenchError(f"--{name.replace('_', '-')} must be at least 1")
+    if "erc20" in workloads and args.senders < 2:
+        raise BenchError("--senders must be at least 2 for the erc20 workload")
+    if args.block_time <= 0:
+        raise BenchError("--block-time must be positive (interval mining; see FINDINGS on automine)")
+    if args.profile and not find_py_spy():
+        raise BenchError("--profile needs py-spy: `.venv/bin/pip install py-spy`")
+    return workloads, nodes
+
+
+class _Terminated(Exception):
     pass
 
 
+def _on_sigterm(signum: int, frame: Any) -> None:
+    raise _Terminated()
+
+
 def run(args: argparse.Namespace) -> int:
-    print("seqguard bench: not implemented yet")
-    return 2
+    console = Console(highlight=False)
+    try:
+        workloads, node_names = _check_args(args)
+    except BenchError as exc:
+        console.print(f"[red]error:[/red] {exc}")
+        return 2
+    old_term = signal.signal(signal.SIGTERM, _on_sigterm)
+    workdir = Path(tempfile.mkdtemp(prefix="seqguard-bench-"))
+    started: list[NodeProcess] = []
+    ok = False
+    try:
+        report = _run(console, args, workloads, node_names, workdir, started)
+        ok = True
+    except BenchError as exc:
+        console.print(f"[red]error:[/red] {exc}")
+        return 1
+    except RpcError as exc:
+        console.print(f"[red]error:[/red] {exc}")
+        for node in started:
+            console.print(f"{node.kind} log ({node.log_path}), last lines:\n{node.log_tail(20)}")
+        return 1
+    except (KeyboardInterrupt, _Terminated):
+        console.print("[yellow]interrupted: stopping the nodes[/yellow]")
+        return 130
+    finally:
+        for node in reversed(started):
+            with contextlib.suppress(Exception):
+                node.stop()
+        signal.signal(signal.SIGTERM, old_term)
+        if args.keep or not ok:
+            console.print(f"work directory (genesis, node logs): {workdir}")
+        else:
+            shutil.rmtree(workdir, ignore_errors=True)
+    return _finish(console, args, report)
+
+
+def _run(
+    console: Console,
+    args: argparse.Namespace,
+    workloads: list[str],
+    node_names: list[str],
+    workdir: Path,
+    started: list[NodeProcess],
+) -> dict[str, Any]:
+    anvil_bin = None
+    if "anvil" in node_names and not args.anvil_url:
+        anvil_bin = find_anvil(args.anvil)
+    accounts = Accounts.make(args.senders, BENCH_CHAIN_ID)
+    to = recipients(args.recipients)
+    genesis_path = workdir / "genesis.json"
+    genesis_path.write_text(
+        json.dumps(
+            make_genesis(
+                chain_id=BENCH_CHAIN_ID, addresses=accounts.addresses, gas_limit=args.gas_limit
+            ),
+            indent=1,
+        )
+    )
+    per_sender = -(-args.txs // args.senders)
+    report: dict[str, Any] = {
+        "seqguard_version": _version(),
+        "started_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "machine": {
+            "cpus": os.cpu_count(),
+            "python": platform.python_version(),
+            "platform": platform.platform(),
+        },
+        "params": {
+            "txs": args.txs,
+            "senders": args.senders,
+            "workloads": workloads,
+            "nodes": node_names,
+            "batch_size": args.batch_size,
+            "connections": args.connections,
+            "block_time": args.block_time,
+            "gas_limit": args.gas_limit,
+            "recipients": args.recipients,
+            "poll_interval": args.poll_interval,
+            "tx_gas": {w: GAS[w] for w in workloads},
+            "profile": bool(args.profile),
+        },
+        "nodes": {},
+        "results": [],
+    }
+    signed_cache: dict[tuple[Any, ...], Load] = {}
+    for name in node_names:
+        url = args.seqguard_url if name == "seqguard" else args.anvil_url
+        node: NodeProcess | None = None
+        if url is None:
+            d = workdir / name
+            d.mkdir()
+            if name == "anvil":
+                assert anvil_bin is not None
+                node = AnvilProcess(
+                    d, genesis_path, args.gas_limit, binary=anvil_bin, block_time=args.block_time
+                )
+            else:
+                node = SeqguardProcess(
+                    d, genesis_path, args.gas_limit,
+                    block_time=args.block_time,
+                    max_block_txs=max(20_000, args.txs),
+                    account_slots=max(5_000, per_sender + 100),
+                    global_slots=max(100_000, 2 * args.txs),
+                    profile_path=Path(args.profile_out).resolve() if args.profile else None,
+                    profile_rate=args.profile_rate,
+                )  # fmt: skip
+            started.append(node)
+            with console.status(f"starting {name}…"):
+                node.start()
+            url = node.url
+        with RpcClient(url) as rpc:
+            chain_id = int(rpc.call("eth_chainId"), 16)
+            try:
+                client_version = rpc.call("web3_clientVersion")
+            except RpcError:
+                client_version = None
+            node_accounts = accounts if chain_id == BENCH_CHAIN_ID else Accounts.make(args.senders, chain_id)
+            if node is None:
+                with console.status(f"funding the bench senders on {name}…"):
+                    fund_from_dev_account(rpc, node_accounts, timeout=60)
+        report["nodes"][name] = {
+            "url": url,
+            "started_by_bench": node is not None,
+            "client_version": client_version,
+            "chain_id": chain_id,
+            **({"command": node.command()} if node is not None else {}),
+        }
+        console.print(f"[bold]{name}[/bold]: {client_version or '?'} at {url} (chain {chain_id})")
+        for workload in workloads:
+            res = _bench_one(console, args, name, url, workload, node_accounts, to, signed_cache)
+            if node is not None and node.proc is not None and node.proc.poll() is not None:
+                raise BenchError(
+                    f"{name} exited with code {node.proc.returncode} during the {workload} "
+                    f"workload; log {node.log_path}:\n{node.log_tail()}"
+                )
+            row = {"node": name, **res.as_dict()}
+            report["results"].append(row)
+            _print_line(console, row)
+        if node is not None:
+            with console.status(f"stopping {name}…"):
+                node.stop()
+            if isinstance(node, SeqguardProcess) and node.profile_path is not None:
+                from .profiling import summarize
+
+                if node.profile_path.is_file():
+                    report["profile"] = {
+                        "file": str(node.profile_path),
+                        **summarize(node.profile_path),
+                    }
+                else:
+                    console.print(f"[yellow]py-spy wrote no profile; see {node.log_path}[/yellow]")
+    from .report import ratios
+
+    report["ratios"] = ratios(report["results"])
+    return report
+
+
+def _bench_one(
+    console: Console,
+    args: argparse.Namespace,
+    name: str,
+    url: str,
+    workload: str,
+    accounts: Accounts,
+    to: list[bytes],
+    cache: dict[tuple[Any, ...], Load],
+) -> LoadResult:
+    title = f"{WORKLOAD_TITLES[workload]} on {name}"
+    token = None
+    with RpcClient(url) as rpc:
+        if workload == "erc20":
+            with console.status(f"{title}: deploying SeqToken and distributing tokens…"):
+                token = setup_token(rpc, accounts, timeout=60)
+        nonces = pending_nonces(rpc, accounts.addresses)
+        fees = current_fees(rpc)
+    key = (accounts.chain_id, workload, tuple(nonces), token, fees.max_fee, fees.priority)
+    columns = (
+        TextColumn("{task.description:<34}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+    )
+    with Progress(*columns, console=console, transient=True) as progress:
+        load = cache.get(key)
+        if load is None:
+            sign_task = progress.add_task(f"{title}: signing", total=args.txs)
+            load = build_load(
+                workload, accounts, txs=args.txs, nonces=nonces, fees=Fees(fees.max_fee, fees.priority),
+                token=token, to=to, connections=args.connections, batch_size=args.batch_size,
+                gas=GAS[workload], on_signed=lambda n: progress.advance(sign_task, n),
+            )  # fmt: skip
+            cache[key] = load
+        send_task = progress.add_task(f"{title}: sending", total=args.txs)
+        incl_task = progress.add_task(f"{title}: included", total=args.txs)
+
+        def advance(phase: str, n: int) -> None:
+            progress.advance(send_task if phase == "sent" else incl_task, n)
+
+        return run_load(
+            url, load, poll_interval=args.poll_interval, timeout=args.timeout, progress=advance
+        )
+
+
+def _print_line(console: Console, row: dict[str, Any]) -> None:
+    lat = row["latency_ms"]
+    status = "[green]ok[/green]" if row["complete"] else f"[red]{row['note']}[/red]"
+    console.print(
+        f"  {WORKLOAD_TITLES[row['workload']]:<16} {row['node']:<9} "
+        f"{row['tps']:>9,.0f} tx/s  p50 {lat.get('p50', float('nan')):>7,.0f} ms  "
+        f"p99 {lat.get('p99', float('nan')):>7,.0f} ms  "
+        f"(accepted at {row['send_tps']:,.0f} tx/s, {row['blocks']} blocks) {status}"
+    )
+
+
+def _finish(console: Console, args: argparse.Namespace, report: dict[str, Any]) -> int:
+    from .report import print_profile, print_table
+
+    p = report["params"]
+    console.print()
+    print_table(
+        console,
+        report["results"],
+        f"seqguard bench: {p['txs']} txs per workload, {p['senders']} senders, "
+        f"batches of {p['batch_size']} on {p['connections']} connections, "
+        f"{p['block_time']:g} s blocks",
+    )
+    if args.profile:
+        console.print(
+            "[yellow]seqguard ran under py-spy: its figures include the sampling overhead[/yellow]"
+        )
+    if "profile" in report:
+        print_profile(console, report["profile"], report["profile"]["file"])
+    if args.json:
+        Path(args.json).write_text(json.dumps(report, indent=1) + "\n")
+        console.print(f"results written to {args.json}")
+    complete = all(r["complete"] and not r["receipts_failed"] for r in report["results"])
+    return 0 if complete else 1
+
+
+def _version() -> str:
+    from seqguard import __version__
+
+    return __version__
+

@@ -57,8 +57,8 @@ class RpcClient:
         ``retry`` resends once on a dropped keep-alive connection (for reads only).
         """
         for attempt in (0, 1):
-            conn = self._connection()
             try:
+                conn = self._connection()
                 conn.request(
                     "POST", self.path, body=body, headers={"Content-Type": "application/json"}
                 )

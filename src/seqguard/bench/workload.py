@@ -15,7 +15,7 @@ from typing import Any
 from seqguard.contracts import load_artifact
 
 from .procs import BenchError
-from .rpc import RpcClient, RpcError, is_error
+from .rpc import RpcClient, is_error
 from .signer import SignedTx, Signer, bench_key, keccak
 
 GWEI = 10**9
@@ -30,6 +30,14 @@ WORKLOADS = ("eth", "erc20")
 WORKLOAD_TITLES = {"eth": "ETH transfer", "erc20": "ERC-20 transfer"}
 
 
+_FORKS_AT_ZERO = [
+    "homesteadBlock", "eip150Block", "eip155Block", "eip158Block", "byzantiumBlock",
+    "constantinopleBlock", "petersburgBlock", "istanbulBlock", "muirGlacierBlock",
+    "berlinBlock", "londonBlock", "arrowGlacierBlock", "grayGlacierBlock",
+    "mergeNetsplitBlock", "shanghaiTime", "cancunTime", "pragueTime", "terminalTotalDifficulty",
+]  # fmt: skip
+
+
 def make_genesis(
     *, chain_id: int, addresses: list[bytes], gas_limit: int, base_fee: int = GWEI
 ) -> dict[str, Any]:
@@ -37,16 +45,7 @@ def make_genesis(
     return {
         "config": {
             "chainId": chain_id,
-            **{
-                k: 0
-                for k in (
-                    "homesteadBlock eip150Block eip155Block eip158Block byzantiumBlock "
-                    "constantinopleBlock petersburgBlock istanbulBlock muirGlacierBlock "
-                    "berlinBlock londonBlock arrowGlacierBlock grayGlacierBlock "
-                    "mergeNetsplitBlock shanghaiTime cancunTime pragueTime "
-                    "terminalTotalDifficulty"
-                ).split()
-            },
+            **dict.fromkeys(_FORKS_AT_ZERO, 0),
             "terminalTotalDifficultyPassed": True,
             "blobSchedule": {
                 "cancun": {"target": 3, "max": 6, "baseFeeUpdateFraction": 3338477},
@@ -315,19 +314,3 @@ def build_load(
             next_id += len(chunk)
         load.lanes.append(batches)
     return load
-
-
-def estimate_transfer_gas(rpc: RpcClient, accounts: Accounts, token: bytes, dest: bytes) -> int:
-    """Gas limit for the ERC-20 transfers: the node's estimate with headroom, at least 60k."""
-    try:
-        est = rpc.call(
-            "eth_estimateGas",
-            {
-                "from": accounts.signers[1 % len(accounts.signers)].address_hex,
-                "to": "0x" + token.hex(),
-                "data": "0x" + transfer_calldata(dest, 1).hex(),
-            },
-        )
-        return max(60_000, int(int(est, 16) * 1.2))
-    except (RpcError, ValueError, TypeError):
-        return 80_000

@@ -10,6 +10,8 @@ from seqguard.ingress.validate import (
     MAX_INITCODE_SIZE,
     floor_data_gas,
     intrinsic_gas,
+    validate_stateful,
+    validate_stateless,
     validate_transaction,
 )
 
@@ -20,5 +22,7 @@ __all__ = [
     "decode_raw_transaction",
     "floor_data_gas",
     "intrinsic_gas",
+    "validate_stateful",
+    "validate_stateless",
     "validate_transaction",
 ]

@@ -521,7 +521,9 @@ class RpcServer:
     async def start(self) -> None:
         # We bind the socket ourselves: uvicorn calls sys.exit() on bind errors.
         family = socket.AF_INET6 if ":" in self.host else socket.AF_INET
-        sock = socket.socket(family, socket.SOCK_STREAM)
+        # proto must say TCP, or asyncio skips TCP_NODELAY on accepted sockets and
+        # every response waits ~40 ms for a delayed ACK
+        sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             sock.bind((self.host, self.port))

@@ -1,0 +1,74 @@
+"""Summaries of a py-spy speedscope profile: the functions seqguard spends its time in."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+
+def _label(frame: dict[str, Any]) -> str:
+    name = frame.get("name", "?")
+    file = frame.get("file") or ""
+    short = file
+    for marker in ("/site-packages/", "/src/", "/lib/python"):
+        if marker in file:
+            short = file.split(marker, 1)[1]
+            break
+    line = frame.get("line")
+    return f"{name} ({short}:{line})" if short and line else f"{name} ({short})" if short else name
+
+
+def summarize(path: Path, top: int = 15) -> dict[str, Any]:
+    """Self and inclusive shares of the samples of every thread in a speedscope file,
+    plus shares by package (the file of the innermost frame)."""
+    data = json.loads(Path(path).read_text())
+    frames = data["shared"]["frames"]
+    self_w: Counter[int] = Counter()
+    total_w: Counter[int] = Counter()
+    pkg_w: Counter[str] = Counter()
+    threads: Counter[str] = Counter()
+    grand = 0.0
+    for prof in data.get("profiles", []):
+        if prof.get("type") != "sampled":
+            continue
+        weights = prof.get("weights") or [1] * len(prof["samples"])
+        for stack, w in zip(prof["samples"], weights, strict=False):
+            if not stack:
+                continue
+            grand += w
+            threads[prof.get("name", "?")] += w
+            self_w[stack[-1]] += w
+            for idx in set(stack):
+                total_w[idx] += w
+            pkg_w[_package(frames[stack[-1]].get("file") or "")] += w
+    if not grand:
+        return {"samples": 0, "self": [], "total": [], "packages": [], "threads": []}
+
+    def share(counter: Counter[Any], label: Any) -> list[dict[str, Any]]:
+        return [
+            {"function": label(k), "percent": round(100.0 * v / grand, 1)}
+            for k, v in counter.most_common(top)
+        ]
+
+    return {
+        "samples": int(grand),
+        "self": share(self_w, lambda i: _label(frames[i])),
+        "total": share(total_w, lambda i: _label(frames[i])),
+        "packages": share(pkg_w, str),
+        "threads": share(threads, str),
+    }
+
+
+def _package(file: str) -> str:
+    """A coarse owner of a source file: seqguard.<subpackage>, a site-package, or stdlib."""
+    if "/seqguard/" in file and "site-packages" not in file:
+        rest = file.split("/seqguard/", 1)[1].split("/")
+        return "seqguard." + rest[0].removesuffix(".py") if rest else "seqguard"
+    if "/site-packages/" in file:
+        return file.split("/site-packages/", 1)[1].split("/")[0].removesuffix(".py")
+    if "/lib/python" in file:
+        parts = file.split("/lib/python", 1)[1].split("/")
+        return "stdlib:" + (parts[1].removesuffix(".py") if len(parts) > 1 else "?")
+    return file or "?"
