@@ -120,7 +120,9 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
                 found += [n for n in owner.started if n not in found]
         for node in found:
             rep.sections.append(
-                (f"{node.kind} node {node.name!r} log, last 300 lines ({node.log_path})",
-                 node.log_tail(300)),
+                (
+                    f"{node.kind} node {node.name!r} log, last 300 lines ({node.log_path})",
+                    node.log_tail(300),
+                ),
             )
     return rep

@@ -73,9 +73,7 @@ def fresh(i: int) -> str:
 
 
 def genesis() -> dict[str, Any]:
-    alloc: dict[str, dict[str, Any]] = {
-        a.address: {"balance": hex(1000 * ETHER)} for a in SENDERS
-    }
+    alloc: dict[str, dict[str, Any]] = {a.address: {"balance": hex(1000 * ETHER)} for a in SENDERS}
     alloc[S5.address]["nonce"] = hex(S5_GENESIS_NONCE)
     alloc[DORMANT] = {"balance": hex(5 * ETHER), "nonce": "0x3"}
     storage = {
@@ -331,6 +329,7 @@ def send_in_order(rpc: RPC, txs: list[SignedTx]) -> list[str]:
     Returns the error message (or "") of each eth_sendRawTransaction.
     """
     errors: list[str] = []
+    wait = 60.0
     for _, run in groupby(txs, key=lambda t: t.sender):
         run = list(run)
         sent: list[str] = []
@@ -342,8 +341,20 @@ def send_in_order(rpc: RPC, txs: list[SignedTx]) -> list[str]:
                 errors.append("" if resp["result"] == t.hash else f"hash {resp['result']}")
                 sent.append(t.hash)
         if sent:
-            rpc.wait_receipts(sent[-1:], timeout=60)
+            try:
+                rpc.wait_receipts(sent[-1:], timeout=wait)
+            except TimeoutError:
+                wait = 2.0  # the node dropped a tx: carry on, test_receipts_match reports it
     return errors
+
+
+def collect_receipts(rpc: RPC, hashes: list[str], timeout: float) -> dict[str, dict[str, Any]]:
+    """The receipts that exist within ``timeout`` (missing ones are reported by the tests)."""
+    try:
+        return dict(zip(hashes, rpc.wait_receipts(hashes, timeout=timeout), strict=True))
+    except TimeoutError:
+        answers = rpc.batch(("eth_getTransactionReceipt", [h]) for h in hashes)
+        return {h: a["result"] for h, a in zip(hashes, answers, strict=True) if a.get("result")}
 
 
 @dataclass
@@ -377,7 +388,7 @@ def scenario(module_nodes: Any) -> Scenario:
         side = Side(node)
         side.send_errors = send_in_order(node.rpc, txs)
         ok = [t.hash for t, e in zip(txs, side.send_errors, strict=True) if not e]
-        got = dict(zip(ok, node.rpc.wait_receipts(ok, timeout=120), strict=True))
+        got = collect_receipts(node.rpc, ok, timeout=60)
         side.receipts = [got.get(t.hash) for t in txs]
         side.txs = [
             a.get("result")
@@ -597,6 +608,7 @@ def test_final_state_matches(scenario: Scenario) -> None:
     for c in excluded:
         touched.pop(c, None)
     assert len(touched) > 100
+    assert sum(len(slots) for slots in touched.values()) > 200
     expected = state_of(scenario.ref.node.rpc, touched)
     got = state_of(scenario.tgt.node.rpc, touched)
     m = Mismatches("final state")
@@ -617,8 +629,10 @@ def test_eth_call_matches(scenario: Scenario) -> None:
         (PRE_TOKEN, calldata("SeqToken", "name")),
         (PRE_TOKEN, calldata("SeqToken", "balanceOf", S1.address)),
         (PRE_TOKEN, calldata("SeqToken", "allowance", S1.address, S0.address)),
-        (a["Create2Factory"], calldata("Create2Factory", "computeAddress", b"\x01" * 32,
-                                        S0.address, 5)),  # fmt: skip
+        (
+            a["Create2Factory"],
+            calldata("Create2Factory", "computeAddress", b"\x01" * 32, S0.address, 5),
+        ),  # fmt: skip
         (a["Create2Factory"], calldata("Create2Factory", "deployed")),
         (a["Child3"], calldata("Child", "value")),
         (a["Reverter"], calldata("Reverter", "counter")),

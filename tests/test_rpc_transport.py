@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import asyncio
 import json
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -18,6 +20,7 @@ import httpx
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from prometheus_client import REGISTRY
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import ClientConnection, connect
 
@@ -54,6 +57,7 @@ def make_registry() -> MethodRegistry:
     reg.register("sleep", sleep)
     reg.register("big", lambda p, c: "x" * p[0], inline=True)
     reg.register("nan", lambda p, c: [float("nan")], inline=True)
+    reg.register("surrogate", lambda p, c: "\ud800", inline=True)
     reg.register("unencodable", lambda p, c: {object()}, inline=True)
     return reg
 
@@ -100,6 +104,11 @@ class Node:
 
     def call(self, obj: Any) -> Any:
         r = self.post(json.dumps(obj))
+        assert r.status_code == 200, r.text
+        return r.json()
+
+    def call_raw(self, body: str) -> Any:
+        r = self.post(body)
         assert r.status_code == 200, r.text
         return r.json()
 
@@ -193,18 +202,28 @@ def test_batch_in_request_order_with_notifications_and_bad_items(node: Node) -> 
 
 
 def test_batch_of_only_notifications_answers_nothing(node: Node) -> None:
-    r = node.post(json.dumps([{"jsonrpc": "2.0", "method": "record", "params": [i]} for i in range(3)]))
+    r = node.post(
+        json.dumps([{"jsonrpc": "2.0", "method": "record", "params": [i]} for i in range(3)])
+    )
     assert r.status_code == 200 and r.content == b""
 
 
 def test_parse_error(node: Node) -> None:
     for body in (b"{", b"", b"nul", b'{"jsonrpc":"2.0",}', b"[1,]"):
         resp = node.post(body).json()
-        assert resp == {"jsonrpc": "2.0", "id": None, "error": {"code": -32700, "message": "parse error"}}
+        assert resp == {
+            "jsonrpc": "2.0",
+            "id": None,
+            "error": {"code": -32700, "message": "parse error"},
+        }
 
 
 def test_empty_batch(node: Node) -> None:
-    assert node.call([]) == {"jsonrpc": "2.0", "id": None, "error": {"code": -32600, "message": "empty batch"}}
+    assert node.call([]) == {
+        "jsonrpc": "2.0",
+        "id": None,
+        "error": {"code": -32600, "message": "empty batch"},
+    }
 
 
 @pytest.mark.parametrize(
@@ -300,16 +319,24 @@ def test_cors(node: Node) -> None:
 def test_batch_limit(node: Node) -> None:
     ok = node.call([req("add", [i, 1], i) for i in range(1000)])
     assert [r["result"] for r in ok] == [i + 1 for i in range(1000)]
-    batch = [{"jsonrpc": "2.0", "method": "record"}] + [req("add", [i, 1], i + 10) for i in range(9999)]
+    batch = [{"jsonrpc": "2.0", "method": "record"}] + [
+        req("add", [i, 1], i + 10) for i in range(9999)
+    ]
     out = node.call(batch)
-    assert out == [{"jsonrpc": "2.0", "id": 10, "error": {"code": -32600, "message": "batch too large"}}]
+    assert out == [
+        {"jsonrpc": "2.0", "id": 10, "error": {"code": -32600, "message": "batch too large"}}
+    ]
 
 
 def test_body_limit(node: Node) -> None:
     big = json.dumps(req("echo", ["a" * (6 * 1024 * 1024)])).encode()
     r = node.post(big)
     assert r.status_code == 413
-    assert r.json() == {"jsonrpc": "2.0", "id": None, "error": {"code": -32600, "message": "request too large"}}
+    assert r.json() == {
+        "jsonrpc": "2.0",
+        "id": None,
+        "error": {"code": -32600, "message": "request too large"},
+    }
 
     def chunks() -> Iterator[bytes]:  # no content-length: the stream is cut at the limit
         for i in range(0, len(big), 65536):
@@ -329,8 +356,13 @@ def test_response_size_limit_in_batches() -> None:
     async def run() -> list[dict[str, Any]]:
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://t") as c:
-            batch = [req("big", [300], 1), req("big", [300], 2), req("big", [600], 3),
-                     {"jsonrpc": "2.0", "method": "record"}, req("add", [1, 1], 4)]
+            batch = [
+                req("big", [300], 1),
+                req("big", [300], 2),
+                req("big", [600], 3),
+                {"jsonrpc": "2.0", "method": "record"},
+                req("add", [1, 1], 4),
+            ]
             r = await c.post("/", content=json.dumps(batch))
             return r.json()
 
@@ -384,7 +416,11 @@ def test_http_concurrency_limit() -> None:
 def test_hostile_json_is_a_parse_error(node: Node, body: bytes) -> None:
     r = node.post(body)
     assert r.status_code == 200
-    assert r.json() == {"jsonrpc": "2.0", "id": None, "error": {"code": -32700, "message": "parse error"}}
+    assert r.json() == {
+        "jsonrpc": "2.0",
+        "id": None,
+        "error": {"code": -32700, "message": "parse error"},
+    }
     assert node.call(req("add", [1, 1]))["result"] == 2
 
 
@@ -392,11 +428,39 @@ def test_hostile_but_valid_json_is_served(node: Node) -> None:
     deep = json.loads("[" * 500 + "]" * 500)  # deeper than orjson's encoder goes
     resp = node.call(req("echo", [deep]))
     assert resp["result"] == [deep]
-    resp = node.call(req("echo", ["\ud800 lone surrogate", {"k": 2**200}]))
-    assert resp["result"] == ["\ud800 lone surrogate", {"k": 2**200}]
+    resp = node.call(req("echo", [{"k": 2**200, "n": -(2**64)}, 12345678901234567890123]))
+    assert resp["result"] == [{"k": 2**200, "n": -(2**64)}, 12345678901234567890123]  # exact
+    # a lone surrogate is not valid Unicode: refused on the way in...
+    assert err(node.call_raw('{"jsonrpc":"2.0","id":1,"method":"echo","params":["\\ud800"]}')) == (
+        -32700,
+        "parse error",
+    )
+    # ...but a handler returning one still gets a valid (escaped) answer
+    assert node.call(req("surrogate"))["result"] == "\ud800"
     # depth near the parser's recursion limit: either served or a clean parse error
     r = node.post('{"jsonrpc":"2.0","id":1,"method":"echo","params":' + "[" * 990 + "]" * 990 + "}")
     assert r.status_code == 200 and ("result" in r.json() or "error" in r.json())
+
+
+def test_deep_nesting_is_safe_under_py_evms_recursion_limit() -> None:
+    """py-evm raises the recursion limit to 100,000; recursing that deep in C on an
+    8 MiB main-thread stack is a segfault, so the parser must refuse early."""
+    code = """
+import asyncio, sys
+sys.setrecursionlimit(100_000)
+from seqguard.rpc.registry import MethodRegistry, RpcContext, json_loads
+from seqguard.rpc.server import RpcHandler, RpcLimits
+reg = MethodRegistry()
+reg.register("echo", lambda p, c: p, inline=True)
+handler = RpcHandler(reg, RpcLimits())
+for body in (b"[" * 100_000, b'{"a":' * 100_000, b"[" * 5000 + b"1" * 30 + b"]" * 5000,
+             b'{"jsonrpc":"2.0","id":1,"method":"echo","params":' + b"[" * 100_000 + b"]" * 100_000 + b"}"):
+    out = asyncio.run(handler.handle(body, RpcContext("http")))
+    assert b"-32700" in out, out[:200]
+print("ok")
+"""
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0 and proc.stdout.strip() == "ok", proc.stderr[-2000:]
 
 
 def _assert_jsonrpc_answer(r: httpx.Response) -> None:
@@ -408,13 +472,20 @@ def _assert_jsonrpc_answer(r: httpx.Response) -> None:
         assert resp["jsonrpc"] == "2.0" and "id" in resp
         assert ("result" in resp) != ("error" in resp)
         if "error" in resp:
-            assert isinstance(resp["error"]["code"], int) and isinstance(resp["error"]["message"], str)
+            assert isinstance(resp["error"]["code"], int) and isinstance(
+                resp["error"]["message"], str
+            )
 
 
 json_values = st.recursive(
-    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False, allow_infinity=False)
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.floats(allow_nan=False, allow_infinity=False)
     | st.text(max_size=20),
-    lambda children: st.lists(children, max_size=5) | st.dictionaries(st.text(max_size=8), children, max_size=5),
+    lambda children: (
+        st.lists(children, max_size=5) | st.dictionaries(st.text(max_size=8), children, max_size=5)
+    ),
     max_leaves=25,
 )
 
@@ -424,12 +495,15 @@ requests = st.fixed_dictionaries(
         "jsonrpc": st.sampled_from(["2.0", "1.0", 2]) | json_values,
         "id": json_values,
         # not "big"/"sleep": arbitrary params would make them allocate or wait for real
-        "method": st.sampled_from(["echo", "add", "fail", "crash", "record", "nope", ""]) | json_values,
+        "method": st.sampled_from(["echo", "add", "fail", "crash", "record", "nope", ""])
+        | json_values,
         "params": json_values,
     },
 )
 
-_HYP = settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+_HYP = settings(
+    max_examples=120, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 
 
 @_HYP
@@ -476,7 +550,11 @@ def test_ws_calls_single_and_batch(node: Node) -> None:
         out = ws_call(ws, [req("add", [1, 1], 1), req("transport", [], 2), req("nope", [], 3)])
         assert out[0]["result"] == 2 and out[1]["result"] == ["ws", True]
         assert err(out[2])[0] == -32601
-        assert ws_call(ws, "garbage") == {"jsonrpc": "2.0", "id": None, "error": {"code": -32600, "message": "invalid request"}}
+        assert ws_call(ws, "garbage") == {
+            "jsonrpc": "2.0",
+            "id": None,
+            "error": {"code": -32600, "message": "invalid request"},
+        }
         ws.send("{not json")
         assert err(json.loads(ws.recv(timeout=5))) == (-32700, "parse error")
         ws.send(json.dumps(req("add", [3, 3], 5)).encode())  # binary frames work too
@@ -526,7 +604,9 @@ def test_subscribe_logs_filters_like_geth(node: Node) -> None:
         make_log(7, 2, a2, [t[1], t[1], t[3]]),  # match (OR in position 0, wildcard in 1)
         make_log(7, 3, a2, [t[2], t[1], t[3]]),  # position 0 mismatch
         make_log(7, 4, a1, [t[0], t[1]]),  # too few topics
-        make_log(7, 5, a1.upper().replace("0X", "0x"), [t[1], t[0], t[3].upper().replace("0X", "0x")]),  # case-insensitive
+        make_log(
+            7, 5, a1.upper().replace("0X", "0x"), [t[1], t[0], t[3].upper().replace("0X", "0x")]
+        ),  # case-insensitive
     ]
     with node.ws() as ws:
         sub = ws_call(ws, req("eth_subscribe", ["logs", crit]))["result"]
@@ -563,7 +643,10 @@ def test_unsubscribe(node: Node) -> None:
         # the next thing on the wire is our call's answer, not a notification
         assert ws_call(ws, req("add", [1, 1], "after"))["id"] == "after"
         assert err(ws_call(ws, req("eth_unsubscribe", [sub]))) == (-32000, "subscription not found")
-        assert err(ws_call(ws, req("eth_unsubscribe", ["0x1234"]))) == (-32000, "subscription not found")
+        assert err(ws_call(ws, req("eth_unsubscribe", ["0x1234"]))) == (
+            -32000,
+            "subscription not found",
+        )
         sub2 = ws_call(ws, req("eth_subscribe", ["newHeads"]))["result"]
         assert sub2 != sub
     # closing the connection drops its subscriptions
@@ -572,17 +655,36 @@ def test_unsubscribe(node: Node) -> None:
 
 def test_subscribe_errors(node: Node) -> None:
     with node.ws() as ws:
-        assert err(ws_call(ws, req("eth_subscribe", ["foo"]))) == (-32601, 'no "foo" subscription in eth namespace')
-        assert err(ws_call(ws, req("eth_subscribe", []))) == (-32602, "expected subscription name as first argument")
-        assert err(ws_call(ws, req("eth_subscribe", [5]))) == (-32602, "expected subscription name as first argument")
-        assert err(ws_call(ws, req("eth_subscribe", ["newHeads", 1]))) == (-32602, "too many arguments, want at most 0")
+        assert err(ws_call(ws, req("eth_subscribe", ["foo"]))) == (
+            -32601,
+            'no "foo" subscription in eth namespace',
+        )
+        assert err(ws_call(ws, req("eth_subscribe", []))) == (
+            -32602,
+            "expected subscription name as first argument",
+        )
+        assert err(ws_call(ws, req("eth_subscribe", [5]))) == (
+            -32602,
+            "expected subscription name as first argument",
+        )
+        assert err(ws_call(ws, req("eth_subscribe", ["newHeads", 1]))) == (
+            -32602,
+            "too many arguments, want at most 0",
+        )
         code, msg = err(ws_call(ws, req("eth_subscribe", ["logs", {"address": "0x12"}])))
-        assert code == -32602 and msg == "invalid argument 0: invalid address: hex has invalid length 1 after decoding; expected 20 for address"
+        assert (
+            code == -32602
+            and msg
+            == "invalid argument 0: invalid address: hex has invalid length 1 after decoding; expected 20 for address"
+        )
         code, msg = err(ws_call(ws, req("eth_subscribe", ["logs", {"topics": [None] * 5}])))
         assert (code, msg) == (-32602, "invalid argument 0: exceed max topics")
         assert ws_call(ws, req("eth_subscribe", ["syncing"]))["result"].startswith("0x")
     # over HTTP there is nowhere to push notifications
-    assert err(node.call(req("eth_subscribe", ["newHeads"]))) == (-32601, "notifications not supported")
+    assert err(node.call(req("eth_subscribe", ["newHeads"]))) == (
+        -32601,
+        "notifications not supported",
+    )
 
 
 def test_subscription_id_arrives_before_its_first_notification(node: Node) -> None:
@@ -605,6 +707,7 @@ def test_slow_consumer_is_dropped_without_blocking_others() -> None:
     app = build_app(reg, bus=bus, limits=limits)
     blob = "f" * 50_000
     total = 800  # 40 MB: far more than the slow client's socket buffers plus ours
+    dropped_before = REGISTRY.get_sample_value("seqguard_rpc_ws_slow_consumers_dropped_total") or 0
     with (
         ServerThread(app) as srv,
         # no compression: the point is to fill the slow client's socket buffers
@@ -617,7 +720,9 @@ def test_slow_consumer_is_dropped_without_blocking_others() -> None:
 
         def read_fast() -> None:
             for _ in range(total):
-                received.append(int(json.loads(fast.recv(timeout=20))["params"]["result"]["number"], 16))
+                received.append(
+                    int(json.loads(fast.recv(timeout=20))["params"]["result"]["number"], 16)
+                )
 
         reader = threading.Thread(target=read_fast)
         reader.start()
@@ -635,6 +740,8 @@ def test_slow_consumer_is_dropped_without_blocking_others() -> None:
             for _ in range(total + 1):
                 slow.recv(timeout=10)
         wait_for(lambda: bus.subscriber_count("newHeads") == 1)
+        dropped = REGISTRY.get_sample_value("seqguard_rpc_ws_slow_consumers_dropped_total")
+        assert dropped == dropped_before + 1  # dropped for overflowing, not by accident
     reg.close()
 
 
@@ -732,7 +839,10 @@ def test_bus_delivers_on_the_loop_from_other_threads_in_order() -> None:
         def builder() -> None:
             for n in range(50):
                 bus.publish_pending(hex(n))
-                bus.publish_block(header(n), [make_log(n, 0, "0x" + "ab" * 20, []), make_log(n, 1, "0x" + "cd" * 20, [])])
+                bus.publish_block(
+                    header(n),
+                    [make_log(n, 0, "0x" + "ab" * 20, []), make_log(n, 1, "0x" + "cd" * 20, [])],
+                )
 
         t = threading.Thread(target=builder)
         t.start()
@@ -741,7 +851,11 @@ def test_bus_delivers_on_the_loop_from_other_threads_in_order() -> None:
         assert all(on_loop for _, _, on_loop in got)
         expected: list[tuple[str, Any]] = []
         for n in range(50):
-            expected += [("tx", hex(n)), ("head", header(n)), ("log", make_log(n, 0, "0x" + "ab" * 20, []))]
+            expected += [
+                ("tx", hex(n)),
+                ("head", header(n)),
+                ("log", make_log(n, 0, "0x" + "ab" * 20, [])),
+            ]
         assert [(k, v) for k, v, _ in got] == expected
     finally:
         loop.call_soon_threadsafe(loop.stop)
@@ -764,7 +878,9 @@ def test_publish_without_subscribers_schedules_nothing() -> None:
 def test_codec() -> None:
     assert json_dumps({"a": [1, "b", None, True]}) == b'{"a":[1,"b",null,true]}'
     assert json_dumps(2**80) == str(2**80).encode()  # beyond orjson's 64 bits
-    assert json_loads(b'{"n": 123456789012345678901234567890}') == {"n": 123456789012345678901234567890}
+    assert json_loads(b'{"n": 123456789012345678901234567890}') == {
+        "n": 123456789012345678901234567890
+    }
     for bad in (b"NaN", b"[Infinity]", b"1e400", b"\xff"):
         with pytest.raises(ValueError):
             json_loads(bad)

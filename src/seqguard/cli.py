@@ -13,7 +13,7 @@ from eth_utils import to_checksum_address
 from rich.console import Console
 
 from seqguard import __version__
-from seqguard.config import Config, ConfigError, load_config
+from seqguard.config import ConfigError, load_config
 from seqguard.genesis import DEV_MNEMONIC, GenesisError, dev_accounts
 
 NODE_HELP = """\
@@ -104,7 +104,9 @@ def run_node(args: argparse.Namespace) -> int:
     except (GenesisError, GenesisMismatch) as exc:
         console.print(f"[red]error:[/red] {exc}")
         return 2
-    return asyncio.run(_serve(server, console))
+    import uvloop
+
+    return uvloop.run(_serve(server, console))
 
 
 async def _serve(server: Any, console: Console) -> int:

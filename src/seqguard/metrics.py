@@ -20,8 +20,25 @@ _NS = "seqguard"
 
 # ------------------------------------------------------------------ JSON-RPC
 # Latency buckets from 100 µs (eth_chainId) to 30 s (a heavy debug trace).
-_RPC_BUCKETS = (0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
-                0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
+_RPC_BUCKETS = (
+    0.0001,
+    0.00025,
+    0.0005,
+    0.001,
+    0.0025,
+    0.005,
+    0.01,
+    0.025,
+    0.05,
+    0.1,
+    0.25,
+    0.5,
+    1.0,
+    2.5,
+    5.0,
+    10.0,
+    30.0,
+)
 
 RPC_LATENCY = Histogram(
     "rpc_request_duration_seconds",
@@ -33,7 +50,7 @@ RPC_LATENCY = Histogram(
 RPC_REQUESTS = Counter(
     "rpc_requests",
     "JSON-RPC calls by method and outcome (ok, error, crash, not_found). Unknown "
-    "method names are counted under method=\"unknown\" so callers cannot blow up the "
+    'method names are counted under method="unknown" so callers cannot blow up the '
     "label set.",
     ["method", "outcome"],
     namespace=_NS,
@@ -65,9 +82,7 @@ POOL_PENDING = Gauge("txpool_pending", "Executable transactions in the pool.", n
 POOL_QUEUED = Gauge(
     "txpool_queued", "Transactions waiting for a nonce gap to close.", namespace=_NS
 )
-TXS_ACCEPTED = Counter(
-    "txs_accepted", "Transactions accepted into the pool.", namespace=_NS
-)
+TXS_ACCEPTED = Counter("txs_accepted", "Transactions accepted into the pool.", namespace=_NS)
 TXS_REJECTED = Counter(
     "txs_rejected",
     "Transactions refused by ingress or the pool, by reason (the stable error message).",
@@ -92,8 +107,18 @@ BLOCK_GAS_USED = Histogram(
     "block_gas_used",
     "Gas used per sealed block.",
     namespace=_NS,
-    buckets=(0, 21_000, 100_000, 500_000, 1_000_000, 5_000_000, 10_000_000, 15_000_000,
-             30_000_000, 60_000_000),
+    buckets=(
+        0,
+        21_000,
+        100_000,
+        500_000,
+        1_000_000,
+        5_000_000,
+        10_000_000,
+        15_000_000,
+        30_000_000,
+        60_000_000,
+    ),
 )
 BLOCK_TXS = Histogram(
     "block_transactions",
@@ -105,7 +130,9 @@ HEAD_BLOCK = Gauge("head_block_number", "Number of the latest sealed block.", na
 
 # ------------------------------------------------------------------ inspection
 TXS_QUARANTINED = Counter(
-    "txs_quarantined", "Transactions held in quarantine, by detector.", ["detector"],
+    "txs_quarantined",
+    "Transactions held in quarantine, by detector.",
+    ["detector"],
     namespace=_NS,
 )
 QUARANTINE_SIZE = Gauge(

@@ -23,7 +23,7 @@ from seqguard.builder.builder import BlockBuilder, BuiltBlock
 from seqguard.chain import Chain, next_base_fee
 from seqguard.config import Config
 from seqguard.errors import AlreadyKnown, TxError
-from seqguard.execution.calls import CallArgs, RPC_GAS_CAP, execute_call
+from seqguard.execution.calls import RPC_GAS_CAP, CallArgs, execute_call
 from seqguard.execution.evm import VM, BlockEnv
 from seqguard.execution.tracer import call_trace
 from seqguard.genesis import Genesis, dev_genesis, genesis_to_json, load_genesis, parse_genesis

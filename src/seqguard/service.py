@@ -15,6 +15,7 @@ from seqguard.rpc.format import tx_json
 from seqguard.rpc.registry import MethodRegistry
 from seqguard.rpc.server import RpcLimits, RpcServer, build_app
 from seqguard.rpc.subscriptions import EventBus
+from seqguard.types import Tx
 
 log = logging.getLogger("seqguard")
 
@@ -33,9 +34,7 @@ class NodeServer:
         rpc_filters.register_methods(self.registry, self.filters)
         rpc_subscriptions.register_methods(self.registry, self.bus)
         self.node.block_listeners.append(lambda built: self.bus.publish_block(*block_event(built)))
-        self.node.pending_listeners.append(
-            lambda tx: self.bus.publish_pending("0x" + tx.hash.hex(), tx_json(tx, None))
-        )
+        self.node.pending_listeners.append(self._publish_pending)
         self.app = build_app(
             self.registry,
             bus=self.bus,
@@ -47,6 +46,11 @@ class NodeServer:
                 max_ws_connections=config.max_ws_connections,
             ),
         )
+
+    def _publish_pending(self, tx: Tx) -> None:
+        # formatting every pending transaction costs; do it only for listeners
+        if self.bus.subscriber_count("newPendingTransactions"):
+            self.bus.publish_pending("0x" + tx.hash.hex(), tx_json(tx, None))
 
     async def run(self, stop: asyncio.Event, on_ready: Callable[[], None] | None = None) -> None:
         """Serve until ``stop`` is set, then shut down in order: RPC, builder, stores.

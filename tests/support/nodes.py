@@ -7,6 +7,7 @@ group. Fixtures in ``tests/conftest.py`` make sure every process started is ende
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import json
 import os
@@ -28,6 +29,17 @@ ANVIL_BIN = REPO / "node_modules" / "@foundry-rs" / "anvil-linux-amd64" / "bin" 
 NODE_BIN = shutil.which("node") or "node"
 _VENV_PYTHON = REPO / ".venv" / "bin" / "python"
 PYTHON = str(_VENV_PYTHON) if _VENV_PYTHON.exists() else sys.executable
+
+
+_LIVE: list[NodeProcess] = []
+
+
+@atexit.register
+def _kill_leftovers() -> None:
+    """Last resort if the test process ends without running fixture teardown."""
+    for node in list(_LIVE):
+        if node.running:
+            node.kill()
 
 
 def free_port() -> int:
@@ -103,6 +115,8 @@ class NodeProcess:
                 env=self.environment(),
                 start_new_session=True,
             )
+        if self not in _LIVE:
+            _LIVE.append(self)
         try:
             self.wait_ready(timeout)
         except BaseException:

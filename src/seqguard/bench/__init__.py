@@ -24,6 +24,8 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from .load import LoadResult, run_load
 from .procs import AnvilProcess, BenchError, NodeProcess, SeqguardProcess, find_anvil, find_py_spy
+from .profiling import summarize
+from .report import print_profile, print_table, ratios
 from .rpc import RpcClient, RpcError
 from .workload import (
     WORKLOAD_TITLES,
@@ -61,32 +63,119 @@ whose dev account 0 of the test mnemonic then funds the bench senders).
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.description = DESCRIPTION
     parser.formatter_class = argparse.RawDescriptionHelpFormatter
-    parser.add_argument("--txs", type=int, default=10_000, metavar="N", help="transactions per workload (default 10000)")
-    parser.add_argument("--senders", type=int, default=32, metavar="N", help="sending accounts (default 32)")
-    parser.add_argument("--workloads", default="eth,erc20", metavar="LIST", help="comma-separated: eth, erc20 (default both)")
-    parser.add_argument("--nodes", default="seqguard,anvil", metavar="LIST", help="comma-separated: seqguard, anvil (default both, in that order)")
-    parser.add_argument("--seqguard-url", metavar="URL", help="use a running seqguard node instead of starting one")
-    parser.add_argument("--anvil-url", metavar="URL", help="use a running anvil instead of starting one")
-    parser.add_argument("--anvil", metavar="PATH", help="anvil binary (default: node_modules/@foundry-rs/anvil-linux-amd64/bin/anvil from the cwd upward, or $SEQGUARD_ANVIL)")
+    parser.add_argument(
+        "--txs",
+        type=int,
+        default=10_000,
+        metavar="N",
+        help="transactions per workload (default 10000)",
+    )
+    parser.add_argument(
+        "--senders", type=int, default=32, metavar="N", help="sending accounts (default 32)"
+    )
+    parser.add_argument(
+        "--workloads",
+        default="eth,erc20",
+        metavar="LIST",
+        help="comma-separated: eth, erc20 (default both)",
+    )
+    parser.add_argument(
+        "--nodes",
+        default="seqguard,anvil",
+        metavar="LIST",
+        help="comma-separated: seqguard, anvil (default both, in that order)",
+    )
+    parser.add_argument(
+        "--seqguard-url", metavar="URL", help="use a running seqguard node instead of starting one"
+    )
+    parser.add_argument(
+        "--anvil-url", metavar="URL", help="use a running anvil instead of starting one"
+    )
+    parser.add_argument(
+        "--anvil",
+        metavar="PATH",
+        help="anvil binary (default: node_modules/@foundry-rs/anvil-linux-amd64/bin/anvil from the cwd upward, or $SEQGUARD_ANVIL)",
+    )
     parser.add_argument("--json", metavar="FILE", help="write the results as JSON to FILE")
-    parser.add_argument("--batch-size", type=int, default=100, metavar="N", help="transactions per JSON-RPC batch (default 100)")
-    parser.add_argument("--connections", type=int, default=4, metavar="N", help="concurrent HTTP connections sending (default 4)")
-    parser.add_argument("--block-time", type=float, default=1.0, metavar="SECONDS", help="block time of started nodes (default 1)")
-    parser.add_argument("--gas-limit", type=int, default=1_000_000_000, metavar="GAS", help="block gas limit of started nodes (default 1e9)")
-    parser.add_argument("--recipients", type=int, default=1024, metavar="N", help="distinct transfer recipients (default 1024)")
-    parser.add_argument("--poll-interval", type=float, default=0.025, metavar="SECONDS", help="how often the head is polled (default 0.025)")
-    parser.add_argument("--timeout", type=float, default=120.0, metavar="SECONDS", help="longest wait for inclusion after the last send (default 120)")
-    parser.add_argument("--profile", action="store_true", help="run the started seqguard under py-spy and report where it spends time")
-    parser.add_argument("--profile-out", metavar="FILE", default="seqguard-profile.speedscope.json", help="speedscope file written with --profile (default ./seqguard-profile.speedscope.json)")
-    parser.add_argument("--profile-rate", type=int, default=100, metavar="HZ", help="py-spy samples per second (default 100)")
-    parser.add_argument("--keep", action="store_true", help="keep the work directory (genesis, node logs, data)")
+    parser.add_argument(
+        "--batch-size",
+        type=int,
+        default=100,
+        metavar="N",
+        help="transactions per JSON-RPC batch (default 100)",
+    )
+    parser.add_argument(
+        "--connections",
+        type=int,
+        default=4,
+        metavar="N",
+        help="concurrent HTTP connections sending (default 4)",
+    )
+    parser.add_argument(
+        "--block-time",
+        type=float,
+        default=1.0,
+        metavar="SECONDS",
+        help="block time of started nodes (default 1)",
+    )
+    parser.add_argument(
+        "--gas-limit",
+        type=int,
+        default=1_000_000_000,
+        metavar="GAS",
+        help="block gas limit of started nodes (default 1e9)",
+    )
+    parser.add_argument(
+        "--recipients",
+        type=int,
+        default=1024,
+        metavar="N",
+        help="distinct transfer recipients (default 1024)",
+    )
+    parser.add_argument(
+        "--poll-interval",
+        type=float,
+        default=0.025,
+        metavar="SECONDS",
+        help="how often the head is polled (default 0.025)",
+    )
+    parser.add_argument(
+        "--timeout",
+        type=float,
+        default=120.0,
+        metavar="SECONDS",
+        help="longest wait for inclusion after the last send (default 120)",
+    )
+    parser.add_argument(
+        "--profile",
+        action="store_true",
+        help="run the started seqguard under py-spy and report where it spends time",
+    )
+    parser.add_argument(
+        "--profile-out",
+        metavar="FILE",
+        default="seqguard-profile.speedscope.json",
+        help="speedscope file written with --profile (default ./seqguard-profile.speedscope.json)",
+    )
+    parser.add_argument(
+        "--profile-rate",
+        type=int,
+        default=100,
+        metavar="HZ",
+        help="py-spy samples per second (default 100)",
+    )
+    parser.add_argument(
+        "--keep", action="store_true", help="keep the work directory (genesis, node logs, data)"
+    )
 
 
 def _split(value: str, allowed: tuple[str, ...], what: str) -> list[str]:
     items = [v.strip().lower() for v in value.split(",") if v.strip()]
     bad = [v for v in items if v not in allowed]
     if bad or not items:
-        raise BenchError(f"--{what}: expected a comma-separated list of {', '.join(allowed)}, got {value!r}")
+        raise BenchError(
+            f"--{what}: expected a comma-separated list of {', '.join(allowed)}, got {value!r}"
+        )
     return list(dict.fromkeys(items))
 
 
@@ -99,7 +188,9 @@ def _check_args(args: argparse.Namespace) -> tuple[list[str], list[str]]:
     if "erc20" in workloads and args.senders < 2:
         raise BenchError("--senders must be at least 2 for the erc20 workload")
     if args.block_time <= 0:
-        raise BenchError("--block-time must be positive (interval mining; see FINDINGS on automine)")
+        raise BenchError(
+            "--block-time must be positive (interval mining; see FINDINGS on automine)"
+        )
     if args.profile and not find_py_spy():
         raise BenchError("--profile needs py-spy: `.venv/bin/pip install py-spy`")
     return workloads, nodes
@@ -115,6 +206,8 @@ def _on_sigterm(signum: int, frame: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     console = Console(highlight=False)
+    if not console.is_terminal:  # logs and CI: do not wrap the table at 80 columns
+        console = Console(highlight=False, width=160)
     try:
         workloads, node_names = _check_args(args)
     except BenchError as exc:
@@ -137,6 +230,7 @@ def run(args: argparse.Namespace) -> int:
         return 1
     except (KeyboardInterrupt, _Terminated):
         console.print("[yellow]interrupted: stopping the nodes[/yellow]")
+        ok = True  # nothing to look into: the work directory goes unless --keep
         return 130
     finally:
         for node in reversed(started):
@@ -180,6 +274,7 @@ def _run(
             "cpus": os.cpu_count(),
             "python": platform.python_version(),
             "platform": platform.platform(),
+            "loadavg_at_start": [round(x, 2) for x in os.getloadavg()],
         },
         "params": {
             "txs": args.txs,
@@ -230,7 +325,9 @@ def _run(
                 client_version = rpc.call("web3_clientVersion")
             except RpcError:
                 client_version = None
-            node_accounts = accounts if chain_id == BENCH_CHAIN_ID else Accounts.make(args.senders, chain_id)
+            node_accounts = (
+                accounts if chain_id == BENCH_CHAIN_ID else Accounts.make(args.senders, chain_id)
+            )
             if node is None:
                 with console.status(f"funding the bench senders on {name}…"):
                     fund_from_dev_account(rpc, node_accounts, timeout=60)
@@ -256,8 +353,6 @@ def _run(
             with console.status(f"stopping {name}…"):
                 node.stop()
             if isinstance(node, SeqguardProcess) and node.profile_path is not None:
-                from .profiling import summarize
-
                 if node.profile_path.is_file():
                     report["profile"] = {
                         "file": str(node.profile_path),
@@ -265,8 +360,6 @@ def _run(
                     }
                 else:
                     console.print(f"[yellow]py-spy wrote no profile; see {node.log_path}[/yellow]")
-    from .report import ratios
-
     report["ratios"] = ratios(report["results"])
     return report
 
@@ -329,8 +422,6 @@ def _print_line(console: Console, row: dict[str, Any]) -> None:
 
 
 def _finish(console: Console, args: argparse.Namespace, report: dict[str, Any]) -> int:
-    from .report import print_profile, print_table
-
     p = report["params"]
     console.print()
     print_table(
@@ -357,4 +448,3 @@ def _version() -> str:
     from seqguard import __version__
 
     return __version__
-

@@ -230,6 +230,9 @@ class SeqguardProcess(NodeProcess):
                 "--output", str(self.profile_path),
                 "--format", "speedscope",
                 "--rate", str(self.profile_rate),
+                # only the thread holding the GIL: what the one Python process spends its
+                # CPU on, without the idle waits of the thread pool and the event loop
+                "--gil",
                 "--",
                 *cmd,
             ]  # fmt: skip

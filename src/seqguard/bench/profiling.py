@@ -22,7 +22,10 @@ def _label(frame: dict[str, Any]) -> str:
 
 def summarize(path: Path, top: int = 15) -> dict[str, Any]:
     """Self and inclusive shares of the samples of every thread in a speedscope file,
-    plus shares by package (the file of the innermost frame)."""
+    plus shares by package (the file of the innermost frame) and by thread.
+
+    py-spy's weights are seconds; with ``--gil`` only the thread holding the GIL is
+    sampled, so the total is the time the process ran Python code."""
     data = json.loads(Path(path).read_text())
     frames = data["shared"]["frames"]
     self_w: Counter[int] = Counter()
@@ -30,6 +33,7 @@ def summarize(path: Path, top: int = 15) -> dict[str, Any]:
     pkg_w: Counter[str] = Counter()
     threads: Counter[str] = Counter()
     grand = 0.0
+    count = 0
     for prof in data.get("profiles", []):
         if prof.get("type") != "sampled":
             continue
@@ -38,13 +42,22 @@ def summarize(path: Path, top: int = 15) -> dict[str, Any]:
             if not stack:
                 continue
             grand += w
-            threads[prof.get("name", "?")] += w
+            count += 1
+            threads[_thread_name(prof.get("name", "?"))] += w
             self_w[stack[-1]] += w
             for idx in set(stack):
-                total_w[idx] += w
+                if not _generic(frames[idx]):
+                    total_w[idx] += w
             pkg_w[_package(frames[stack[-1]].get("file") or "")] += w
     if not grand:
-        return {"samples": 0, "self": [], "total": [], "packages": [], "threads": []}
+        return {
+            "samples": 0,
+            "seconds": 0.0,
+            "self": [],
+            "total": [],
+            "packages": [],
+            "threads": [],
+        }
 
     def share(counter: Counter[Any], label: Any) -> list[dict[str, Any]]:
         return [
@@ -53,12 +66,31 @@ def summarize(path: Path, top: int = 15) -> dict[str, Any]:
         ]
 
     return {
-        "samples": int(grand),
+        "samples": count,
+        "seconds": round(grand, 2),
         "self": share(self_w, lambda i: _label(frames[i])),
         "total": share(total_w, lambda i: _label(frames[i])),
         "packages": share(pkg_w, str),
         "threads": share(threads, str),
     }
+
+
+def _thread_name(name: str) -> str:
+    """py-spy names profiles 'Thread <tid> "<name>"'; keep the name (main thread: '')."""
+    if '"' in name:
+        inner = name.split('"', 1)[1].rsplit('"', 1)[0]
+        return inner or "main (event loop)"
+    return name
+
+
+_GENERIC_FILES = ("/threading.py", "/concurrent/futures/thread.py", "runpy>", "/runpy.py")
+
+
+def _generic(frame: dict[str, Any]) -> bool:
+    """Frames at the bottom of every stack (thread start-up, ``python -m``): left out of
+    the inclusive ranking, where they would always come first."""
+    file = frame.get("file") or ""
+    return frame.get("name") == "<module>" or file.endswith(_GENERIC_FILES)
 
 
 def _package(file: str) -> str:

@@ -42,7 +42,8 @@ def ratios(results: list[dict[str, Any]]) -> dict[str, dict[str, float | None]]:
 
 def print_table(console: Console, results: list[dict[str, Any]], title: str) -> None:
     rat = ratios(results)
-    table = Table(title=title, title_justify="left")
+    console.print(f"[bold]{title}[/bold]")
+    table = Table()
     table.add_column("workload")
     table.add_column("node")
     table.add_column("tx/s", justify="right")
@@ -87,12 +88,21 @@ def print_profile(console: Console, summary: dict[str, Any], path: str) -> None:
     if not summary.get("samples"):
         console.print(f"profile {path}: no samples")
         return
-    console.print(f"\n[bold]seqguard profile[/bold] ({summary['samples']} samples): {path}")
+    console.print(
+        f"\n[bold]seqguard profile[/bold]: {summary['samples']} samples, "
+        f"{summary['seconds']:.1f} s holding the GIL; {path}"
+    )
     console.print("open it at https://www.speedscope.app/")
-    for key, title in (("self", "self time"), ("total", "inclusive time"), ("packages", "by package (innermost frame)")):
-        table = Table(title=f"top functions by {title}" if key != "packages" else title, title_justify="left")
+    tables = (
+        ("threads", "GIL time by thread", "thread"),
+        ("packages", "GIL time by package (innermost frame)", "package"),
+        ("self", "top functions by self time", "function"),
+        ("total", "top functions by inclusive time", "function"),
+    )
+    for key, title, what in tables:
+        table = Table(title=title, title_justify="left")
         table.add_column("%", justify="right")
-        table.add_column("function" if key != "packages" else "package")
+        table.add_column(what)
         for row in summary[key]:
             table.add_row(f"{row['percent']:.1f}", row["function"])
         console.print(table)

@@ -130,9 +130,7 @@ def wait_receipts(
 def send_raw(rpc: RpcClient, txs: list[SignedTx], what: str) -> None:
     for start in range(0, len(txs), 100):
         chunk = txs[start : start + 100]
-        answers = rpc.batch(
-            [("eth_sendRawTransaction", [t.raw_hex]) for t in chunk], retry=False
-        )
+        answers = rpc.batch([("eth_sendRawTransaction", [t.raw_hex]) for t in chunk], retry=False)
         for t, a in zip(chunk, answers, strict=True):
             if is_error(a):
                 raise BenchError(f"{what}: eth_sendRawTransaction failed: {a['error']}")
@@ -194,8 +192,12 @@ def fund_from_dev_account(rpc: RpcClient, accounts: Accounts, *, timeout: float)
     (nonce,) = pending_nonces(rpc, [dev.address])
     txs = [
         dev.sign(
-            nonce=nonce + i, to=a, value=amount, gas=21_000,
-            max_fee=fees.max_fee, max_priority_fee=fees.priority,
+            nonce=nonce + i,
+            to=a,
+            value=amount,
+            gas=21_000,
+            max_fee=fees.max_fee,
+            max_priority_fee=fees.priority,
         )  # fmt: skip
         for i, a in enumerate(need)
     ]
@@ -218,8 +220,12 @@ def setup_token(rpc: RpcClient, accounts: Accounts, *, timeout: float) -> bytes:
     share = TOKEN_SUPPLY // (2 * len(accounts.signers))
     txs = [
         deployer.sign(
-            nonce=nonce + i, to=token, data=transfer_calldata(s.address, share), gas=100_000,
-            max_fee=fees.max_fee, max_priority_fee=fees.priority,
+            nonce=nonce + i,
+            to=token,
+            data=transfer_calldata(s.address, share),
+            gas=100_000,
+            max_fee=fees.max_fee,
+            max_priority_fee=fees.priority,
         )  # fmt: skip
         for i, s in enumerate(accounts.signers[1:], start=1)
     ]

@@ -16,8 +16,8 @@ from dataclasses import dataclass, field
 import rlp
 from eth._utils.address import generate_contract_address
 from eth.constants import EMPTY_UNCLE_HASH
-from eth_utils import ValidationError
 from eth.vm.forks.prague.blocks import PragueBlockHeader
+from eth_utils import ValidationError
 
 from seqguard.abc import BestTransactions
 from seqguard.builder.roots import ordered_trie_root

@@ -25,10 +25,7 @@ def _nibbles(key: bytes) -> bytes:
 
 def _hex_prefix(nibbles: bytes, leaf: bool) -> bytes:
     flag = 2 if leaf else 0
-    if len(nibbles) % 2:
-        nibbles = bytes([flag + 1]) + nibbles
-    else:
-        nibbles = bytes([flag, 0]) + nibbles
+    nibbles = bytes([flag + 1]) + nibbles if len(nibbles) % 2 else bytes([flag, 0]) + nibbles
     return bytes((nibbles[i] << 4) | nibbles[i + 1] for i in range(0, len(nibbles), 2))
 
 

@@ -6,8 +6,8 @@ from dataclasses import dataclass
 
 from eth.abc import ComputationAPI
 from eth.exceptions import Revert
-from eth_utils import ValidationError
 from eth.vm.spoof import SpoofTransaction
+from eth_utils import ValidationError
 
 from seqguard.errors import EXECUTION_REVERTED, SERVER_ERROR, RpcError
 from seqguard.execution.evm import VM, BlockEnv, SeqState

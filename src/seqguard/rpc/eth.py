@@ -43,7 +43,9 @@ class EthApi:
         elif isinstance(block_id, str):
             block = chain.db.block_by_number(0) if block_id == "earliest" else chain.head
         else:
-            block = chain.head if block_id >= chain.head.number else chain.db.block_by_number(block_id)
+            block = (
+                chain.head if block_id >= chain.head.number else chain.db.block_by_number(block_id)
+            )
             if block_id > chain.head.number:
                 block = None
         if block is None and not missing_ok:
@@ -58,16 +60,26 @@ class EthApi:
     def call_args(self, obj: Any, block: Block) -> tuple[CallArgs, BlockEnv]:
         args = p.optional_object(obj, 0)
         if "data" in args and "input" in args and args["data"] != args["input"]:
-            raise InvalidParams('both "data" and "input" are set and not equal. Please use "input" to pass transaction call data')
+            raise InvalidParams(
+                'both "data" and "input" are set and not equal. Please use "input" to pass transaction call data'
+            )
         raw_data = args.get("input", args.get("data"))
         gas_price = None
         if args.get("gasPrice") is not None:
             if args.get("maxFeePerGas") is not None or args.get("maxPriorityFeePerGas") is not None:
-                raise InvalidParams("both gasPrice and (maxFeePerGas or maxPriorityFeePerGas) specified")
+                raise InvalidParams(
+                    "both gasPrice and (maxFeePerGas or maxPriorityFeePerGas) specified"
+                )
             gas_price = p.quantity(args["gasPrice"])
         elif args.get("maxFeePerGas") is not None or args.get("maxPriorityFeePerGas") is not None:
-            max_fee = p.quantity(args["maxFeePerGas"]) if args.get("maxFeePerGas") is not None else None
-            tip = p.quantity(args["maxPriorityFeePerGas"]) if args.get("maxPriorityFeePerGas") is not None else 0
+            max_fee = (
+                p.quantity(args["maxFeePerGas"]) if args.get("maxFeePerGas") is not None else None
+            )
+            tip = (
+                p.quantity(args["maxPriorityFeePerGas"])
+                if args.get("maxPriorityFeePerGas") is not None
+                else 0
+            )
             if max_fee is not None and tip > max_fee:
                 raise RpcError(SERVER_ERROR, "max priority fee per gas higher than max fee per gas")
             price = block.base_fee + tip
@@ -126,19 +138,27 @@ class EthApi:
         for i, raw in enumerate(self.chain.db.block_raw_txs(block.number)):
             from seqguard.types import TxLocation
 
-            txs.append(tx_json(self.node.decode(raw), TxLocation(block.hash, block.number, i), block.base_fee))
+            txs.append(
+                tx_json(
+                    self.node.decode(raw), TxLocation(block.hash, block.number, i), block.base_fee
+                )
+            )
         return block_json(block, txs)
 
     def get_block_by_number(self, params: list, ctx: RpcContext) -> dict | None:
         ident, full = expect_params(params, 1, 1)
         block_id = p.block_id(ident, 0)
         if isinstance(block_id, bytes):
-            raise InvalidParams("invalid argument 0: hex string has length 64, want at most 16 for BlockNumber")
+            raise InvalidParams(
+                "invalid argument 0: hex string has length 64, want at most 16 for BlockNumber"
+            )
         return self._block_answer(self.block(block_id, missing_ok=True), p.boolean(full, 1))
 
     def get_block_by_hash(self, params: list, ctx: RpcContext) -> dict | None:
         ident, full = expect_params(params, 1, 1)
-        return self._block_answer(self.chain.db.block_by_hash(p.hash32(ident, 0)), p.boolean(full, 1))
+        return self._block_answer(
+            self.chain.db.block_by_hash(p.hash32(ident, 0)), p.boolean(full, 1)
+        )
 
     def _tx_count_of(self, block: Block | None) -> str | None:
         return None if block is None else q(len(block.tx_hashes))
@@ -198,7 +218,10 @@ class EthApi:
         return d(self.node.send_raw_transaction(p.data(raw, 0)))
 
     def send_transaction(self, params: list, ctx: RpcContext) -> str:
-        raise RpcError(SERVER_ERROR, "unknown account: the node holds no keys; sign locally and use eth_sendRawTransaction")
+        raise RpcError(
+            SERVER_ERROR,
+            "unknown account: the node holds no keys; sign locally and use eth_sendRawTransaction",
+        )
 
     # -- state ------------------------------------------------------------------
     def get_balance(self, params: list, ctx: RpcContext) -> str:
@@ -223,7 +246,11 @@ class EthApi:
     def get_storage_at(self, params: list, ctx: RpcContext) -> str:
         addr, slot_value, ident = expect_params(params, 2, 1)
         address = p.address(addr, 0)
-        if not isinstance(slot_value, str) or not slot_value.startswith(("0x", "0X")) or len(slot_value) > 66:
+        if (
+            not isinstance(slot_value, str)
+            or not slot_value.startswith(("0x", "0X"))
+            or len(slot_value) > 66
+        ):
             raise InvalidParams("invalid argument 1: hex string of at most 32 bytes expected")
         try:
             slot = int(slot_value[2:] or "0", 16)
@@ -276,14 +303,23 @@ class EthApi:
         from seqguard.chain import next_base_fee
 
         count_value, newest_value, percentiles_value = expect_params(params, 2, 1)
-        count = count_value if isinstance(count_value, int) and not isinstance(count_value, bool) else p.quantity(count_value, 0, bits=63)
+        count = (
+            count_value
+            if isinstance(count_value, int) and not isinstance(count_value, bool)
+            else p.quantity(count_value, 0, bits=63)
+        )
         count = min(count, FEE_HISTORY_MAX_BLOCKS)
         newest = self.block(p.block_id(newest_value, 1))
         assert newest is not None
         percentiles = percentiles_value or []
-        if not isinstance(percentiles, list) or any(
-            not isinstance(x, (int, float)) or isinstance(x, bool) or not 0 <= x <= 100 for x in percentiles
-        ) or any(a > b for a, b in zip(percentiles, percentiles[1:], strict=False)):
+        if (
+            not isinstance(percentiles, list)
+            or any(
+                not isinstance(x, (int, float)) or isinstance(x, bool) or not 0 <= x <= 100
+                for x in percentiles
+            )
+            or any(a > b for a, b in zip(percentiles, percentiles[1:], strict=False))
+        ):
             raise InvalidParams("invalid reward percentiles: must be ascending values in [0, 100]")
         oldest = max(0, newest.number - count + 1)
         base_fees, ratios, rewards = [], [], []
@@ -345,7 +381,9 @@ class EthApi:
         head = self.chain.head.number
         if crit.get("blockHash") is not None:
             if crit.get("fromBlock") is not None or crit.get("toBlock") is not None:
-                raise InvalidParams("invalid argument 0: cannot specify both BlockHash and FromBlock/ToBlock, choose one or the other")
+                raise InvalidParams(
+                    "invalid argument 0: cannot specify both BlockHash and FromBlock/ToBlock, choose one or the other"
+                )
             block = self.chain.db.block_by_hash(p.hash32(crit["blockHash"], 0))
             if block is None:
                 raise RpcError(SERVER_ERROR, "unknown block")
@@ -405,7 +443,9 @@ class EthApi:
         sender = p.address(addr, 0)
         content = self.node.pool.content()
         return {
-            side: {str(n): tx_json(tx, None) for n, tx in sorted(content[side].get(sender, {}).items())}
+            side: {
+                str(n): tx_json(tx, None) for n, tx in sorted(content[side].get(sender, {}).items())
+            }
             for side in ("pending", "queued")
         }
 
@@ -414,9 +454,14 @@ class EthApi:
         config = p.optional_object(value, i)
         tracer = config.get("tracer")
         if tracer not in ("callTracer",):
-            raise RpcError(SERVER_ERROR, f"tracer {tracer!r} is not supported: use {{\"tracer\": \"callTracer\"}}")
+            raise RpcError(
+                SERVER_ERROR, f'tracer {tracer!r} is not supported: use {{"tracer": "callTracer"}}'
+            )
         tracer_config = config.get("tracerConfig") or {}
-        return {"onlyTopCall": bool(tracer_config.get("onlyTopCall")), "withLog": bool(tracer_config.get("withLog"))}
+        return {
+            "onlyTopCall": bool(tracer_config.get("onlyTopCall")),
+            "withLog": bool(tracer_config.get("withLog")),
+        }
 
     def trace_transaction(self, params: list, ctx: RpcContext) -> dict:
         ident, config = expect_params(params, 1, 1)

@@ -98,7 +98,9 @@ def tx_json(tx: Tx, loc: TxLocation | None, base_fee: int | None = None) -> dict
         out["maxFeePerGas"] = q(tx.max_fee)
         out["maxPriorityFeePerGas"] = q(tx.max_priority_fee)
         # geth reports the price paid for a mined transaction, the fee cap otherwise
-        out["gasPrice"] = q(tx.effective_gas_price(base_fee)) if base_fee is not None else q(tx.max_fee)
+        out["gasPrice"] = (
+            q(tx.effective_gas_price(base_fee)) if base_fee is not None else q(tx.max_fee)
+        )
     return out
 
 

@@ -11,7 +11,9 @@ BLOCK_TAGS = ("latest", "pending", "earliest", "safe", "finalized")
 
 def _hexstr(value: Any, i: int, what: str) -> str:
     if not isinstance(value, str):
-        raise InvalidParams(f"invalid argument {i}: json: cannot unmarshal {_jstype(value)} into Go value of type {what}")
+        raise InvalidParams(
+            f"invalid argument {i}: json: cannot unmarshal {_jstype(value)} into Go value of type {what}"
+        )
     if not value.startswith(("0x", "0X")):
         raise InvalidParams(f"invalid argument {i}: hex string without 0x prefix")
     return value[2:]
@@ -34,7 +36,7 @@ def _jstype(value: Any) -> str:
 def quantity(value: Any, i: int = 0, *, bits: int = 256) -> int:
     digits = _hexstr(value, i, "hexutil.Big")
     if not digits:
-        raise InvalidParams(f"invalid argument {i}: hex string \"0x\"")
+        raise InvalidParams(f'invalid argument {i}: hex string "0x"')
     if len(digits) > 1 and digits[0] == "0":
         raise InvalidParams(f"invalid argument {i}: hex number with leading zero digits")
     try:
@@ -49,7 +51,9 @@ def quantity(value: Any, i: int = 0, *, bits: int = 256) -> int:
 def data(value: Any, i: int = 0) -> bytes:
     digits = _hexstr(value, i, "hexutil.Bytes")
     if len(digits) % 2:
-        raise InvalidParams(f"invalid argument {i}: json: cannot unmarshal hex string of odd length into Go value of type hexutil.Bytes")
+        raise InvalidParams(
+            f"invalid argument {i}: json: cannot unmarshal hex string of odd length into Go value of type hexutil.Bytes"
+        )
     try:
         return bytes.fromhex(digits)
     except ValueError:
@@ -59,7 +63,9 @@ def data(value: Any, i: int = 0) -> bytes:
 def fixed(value: Any, size: int, i: int, what: str) -> bytes:
     digits = _hexstr(value, i, what)
     if len(digits) != size * 2:
-        raise InvalidParams(f"invalid argument {i}: hex string has length {len(digits)}, want {size * 2} for {what}")
+        raise InvalidParams(
+            f"invalid argument {i}: hex string has length {len(digits)}, want {size * 2} for {what}"
+        )
     try:
         return bytes.fromhex(digits)
     except ValueError:
@@ -78,7 +84,9 @@ def boolean(value: Any, i: int) -> bool:
     if value is None:
         return False
     if not isinstance(value, bool):
-        raise InvalidParams(f"invalid argument {i}: json: cannot unmarshal {_jstype(value)} into Go value of type bool")
+        raise InvalidParams(
+            f"invalid argument {i}: json: cannot unmarshal {_jstype(value)} into Go value of type bool"
+        )
     return value
 
 
@@ -103,5 +111,7 @@ def optional_object(value: Any, i: int) -> dict[str, Any]:
     if value is None:
         return {}
     if not isinstance(value, dict):
-        raise InvalidParams(f"invalid argument {i}: json: cannot unmarshal {_jstype(value)} into Go value of type object")
+        raise InvalidParams(
+            f"invalid argument {i}: json: cannot unmarshal {_jstype(value)} into Go value of type object"
+        )
     return value

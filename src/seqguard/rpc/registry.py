@@ -16,11 +16,14 @@ import asyncio
 import json
 import logging
 import math
+import re
 import time
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
+
+import orjson
 
 from seqguard import metrics
 from seqguard.errors import (
@@ -30,11 +33,6 @@ from seqguard.errors import (
     InvalidParams,
     RpcError,
 )
-
-try:  # orjson is ~15x faster at encoding big results (blocks, logs, traces).
-    import orjson
-except ImportError:  # pragma: no cover - the stdlib codec is complete on its own
-    orjson = None  # type: ignore[assignment]
 
 log = logging.getLogger("seqguard.rpc")
 
@@ -63,16 +61,31 @@ def _finite_float(text: str) -> float:
 _decoder = json.JSONDecoder(parse_constant=_reject_constant, parse_float=_finite_float)
 
 
-def json_loads(data: bytes | str) -> Any:
-    """Parse strict JSON (RFC 8259).
+# A number token of 19+ digits may be an integer beyond orjson's 64 bits, which it
+# turns into a float. Number values follow ':', '[' or ','; anchoring on those keeps
+# the scan cheap on long hex strings (a false hit only costs a second parse).
+_LONG_NUMBER_B = re.compile(rb"[:\[,]\s*-?\d{19}")
+_LONG_NUMBER_S = re.compile(r"[:\[,]\s*-?\d{19}")
 
-    Raises ``ValueError`` (bad syntax, bad UTF-8, NaN literals, over-long integer
-    literals, floats beyond double range) or ``RecursionError`` (absurd nesting). We use the stdlib parser on
-    purpose: orjson silently turns integers above 2**64 into floats.
+
+def json_loads(data: bytes | str) -> Any:
+    """Parse strict JSON (RFC 8259) from a caller we do not trust.
+
+    Raises ``ValueError`` (bad syntax, bad UTF-8, lone surrogates, NaN/Infinity,
+    numbers beyond double range, nesting deeper than 1024) and never recurses
+    deeper than that: py-evm raises the recursion limit to 100,000, so the stdlib
+    parser alone would overflow the C stack on ``[[[[...`` and kill the process.
+
+    orjson parses first (fast, depth-limited). Only when a long digit run could be
+    an integer beyond 64 bits does the stdlib parse again, for exact integers.
     """
-    if isinstance(data, bytes | bytearray | memoryview):
-        data = bytes(data).decode("utf-8")  # strict: invalid UTF-8 -> UnicodeDecodeError
-    return _decoder.decode(data)
+    value = orjson.loads(data)  # orjson.JSONDecodeError is a ValueError
+    long_number = _LONG_NUMBER_S if isinstance(data, str) else _LONG_NUMBER_B
+    if long_number.search(data):  # type: ignore[arg-type]
+        if not isinstance(data, str):
+            data = bytes(data).decode("utf-8")
+        return _decoder.decode(data)  # depth already checked: safe to recurse
+    return value
 
 
 def json_dumps(obj: Any) -> bytes:
@@ -82,11 +95,10 @@ def json_dumps(obj: Any) -> bytes:
     64 bits, lone surrogates, non-string keys). Raises ``ValueError``/``TypeError``/
     ``RecursionError`` if neither can encode ``obj``.
     """
-    if orjson is not None:
-        try:
-            return orjson.dumps(obj)
-        except TypeError:
-            pass
+    try:
+        return orjson.dumps(obj)
+    except TypeError:
+        pass
     return json.dumps(obj, separators=(",", ":"), allow_nan=False).encode()
 
 

@@ -121,7 +121,9 @@ class RpcHandler:
         for item in batch:
             if overflow:
                 if self._is_call(item):
-                    parts.append(json_dumps(_error(item["id"], RESPONSE_TOO_LARGE, "response too large")))
+                    parts.append(
+                        json_dumps(_error(item["id"], RESPONSE_TOO_LARGE, "response too large"))
+                    )
                 continue
             resp = await self._one(item, ctx)
             if resp is None:
@@ -186,7 +188,9 @@ class RpcHandler:
             return json_dumps(resp)
         except (ValueError, TypeError, RecursionError, OverflowError):
             log.exception("cannot encode the response to id %r", resp.get("id"))
-            return json_dumps(_error(resp.get("id"), INTERNAL_ERROR, "failed to encode the response"))
+            return json_dumps(
+                _error(resp.get("id"), INTERNAL_ERROR, "failed to encode the response")
+            )
 
 
 # --------------------------------------------------------------------- WebSocket
@@ -320,7 +324,9 @@ class _Transport:
 
     @staticmethod
     def _json_error(status: int, code: int, message: str) -> Response:
-        return Response(json_dumps(_error(None, code, message)), status_code=status, media_type=_JSON)
+        return Response(
+            json_dumps(_error(None, code, message)), status_code=status, media_type=_JSON
+        )
 
     # -- WebSocket
     async def websocket(self, ws: WebSocket) -> None:

@@ -65,7 +65,9 @@ def _decode_hex(s: str) -> bytes:
 def _fixed_hex(s: str, size: int, what: str) -> str:
     b = _decode_hex(s)
     if len(b) != size:
-        raise ValueError(f"hex has invalid length {len(b)} after decoding; expected {size} for {what}")
+        raise ValueError(
+            f"hex has invalid length {len(b)} after decoding; expected {size} for {what}"
+        )
     return "0x" + b.hex()
 
 
@@ -78,7 +80,7 @@ def parse_block_ref(value: Any) -> int | str:
             raise ValueError("hex string without 0x prefix")
         digits = value[2:]
         if not digits:
-            raise ValueError("hex string \"0x\"")
+            raise ValueError('hex string "0x"')
         if len(digits) > 1 and digits[0] == "0":
             raise ValueError("hex number with leading zero digits")
         if len(digits) > 16:

@@ -233,13 +233,13 @@ class TxPool:
             self._enforce_limits()
             acct = self._accounts.get(sender)
 
-        old = acct.txs.get(tx.nonce) if acct is not None else None
-        if old is not None:
+        if acct is not None and (old := acct.txs.get(tx.nonce)) is not None:
+            # a replacement takes the old one's slot: no counts, limits or sides change
             if not self._bumps(old, tx):
                 raise ReplaceUnderpriced()
             self._journal(tx, use_journal)
-            self._replace(acct, old, tx)  # type: ignore[arg-type]
-            if acct.is_pending(tx.nonce):  # type: ignore[union-attr]
+            self._replace(acct, old, tx)
+            if acct.is_pending(tx.nonce):
                 became_pending.append(tx)
                 return True
             return False
