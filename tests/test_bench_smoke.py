@@ -109,7 +109,9 @@ def test_bench_runs_on_both_nodes(tmp_path: Path) -> None:
         assert row["receipts_checked"] > 0 and row["receipts_failed"] == 0, (key, row)
         assert row["tps"] > 0 and row["blocks"] >= 1
         assert set(row["latency_ms"]) >= {"p50", "p99"}
+        assert row["node_cpu_s"] is not None and row["node_cpu_ms_per_tx"] is not None
+        assert sum(b["bench_txs"] for b in row["block_log"]) == 200
         assert 0 < row["latency_ms"]["p50"] <= row["latency_ms"]["p99"]
     for workload in ("eth", "erc20"):
-        assert set(report["ratios"][workload]) == {"tps", "p50", "p99"}
+        assert set(report["ratios"][workload]) >= {"tps", "p50", "p99", "cpu_per_tx"}
         assert report["ratios"][workload]["tps"] > 0

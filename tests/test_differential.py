@@ -711,7 +711,10 @@ def geth_revert_message(data: str | None) -> str:
 
 
 # Frame errors where anvil's wording is not geth's: either is accepted.
-GETH_FRAME_ERRORS = {"CreateContractStartingWithEF": "invalid code: must not begin with 0xef"}
+GETH_FRAME_ERRORS = {
+    "CreateContractStartingWithEF": "invalid code: must not begin with 0xef",
+    "CreateCollision": "contract address collision",
+}
 
 
 def frame_error_matches(expected: str | None, got: str | None) -> bool:
@@ -752,6 +755,33 @@ def diff_frames(m: Mismatches, w: str, path: str, e: dict[str, Any], g: dict[str
         diff_frames(m, w, f"{path}.calls[{j}]", a, b)
 
 
+ANVIL_TRACE_RETRIES: list[str] = []
+
+
+def call_trace(side: Side, i: int, t: SignedTx) -> dict[str, Any]:
+    """debug_traceTransaction with callTracer, as a whole JSON-RPC response.
+
+    anvil 1.7.1 now and then answers a trace whose top frame gasUsed is not its own
+    receipt's (a replay on the wrong state); anvil's traces are asked again until they
+    agree. A seqguard trace is taken as first answered.
+    """
+    cfg = {"tracer": "callTracer"}
+    resp = side.node.rpc.request("debug_traceTransaction", [t.hash, cfg])
+    receipt = side.receipts[i]
+    tries = 1
+    while (
+        side.node.kind == "anvil"
+        and tries < 5
+        and receipt is not None
+        and "result" in resp
+        and resp["result"].get("gasUsed") != receipt["gasUsed"]
+    ):
+        ANVIL_TRACE_RETRIES.append(f"{side.node.name}: {t.label}")
+        resp = side.node.rpc.request("debug_traceTransaction", [t.hash, cfg])
+        tries += 1
+    return resp
+
+
 def test_call_traces_match(scenario: Scenario) -> None:
     """debug_traceTransaction with callTracer: the same call tree (gas figures aside)."""
     m = Mismatches("callTracer")
@@ -761,18 +791,22 @@ def test_call_traces_match(scenario: Scenario) -> None:
                                             scenario.addrs["SelfCaller"])
         or t.created or t.expect_status == 0
     ]  # fmt: skip
-    cfg = {"tracer": "callTracer"}
     for i in interesting:
         t = scenario.txs[i]
-        e = scenario.ref.node.rpc.request("debug_traceTransaction", [t.hash, cfg])
-        g = scenario.tgt.node.rpc.request("debug_traceTransaction", [t.hash, cfg])
+        e = call_trace(scenario.ref, i, t)
+        g = call_trace(scenario.tgt, i, t)
         w = where(t, i)
         if "error" in g or "error" in e:
             m.check(w, "debug_traceTransaction error", e.get("error"), g.get("error"))
             continue
         diff_frames(m, w, "top frame", strip_call_frame(e["result"]),
                     strip_call_frame(g["result"]))  # fmt: skip
-        m.check(w, "top frame gasUsed", e["result"].get("gasUsed"), g["result"].get("gasUsed"))
+        # geth's top frame gasUsed is the receipt's. (anvil's own callTracer is sometimes
+        # off by the gas limit for creations, so its receipt is the reference here.)
+        ref_receipt = scenario.ref.receipts[i]
+        if ref_receipt is not None:
+            m.check(w, "top frame gasUsed (vs anvil's receipt)", qty(ref_receipt["gasUsed"]),
+                    qty(g["result"].get("gasUsed")))  # fmt: skip
     m.assert_none()
 
 

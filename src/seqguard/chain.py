@@ -11,6 +11,7 @@ import threading
 from collections import deque
 from pathlib import Path
 
+import rlp
 from eth.constants import BLANK_ROOT_HASH, EMPTY_UNCLE_HASH, ZERO_HASH32
 from eth.vm.forks.prague.blocks import PragueBlockHeader
 from eth_hash.auto import keccak
@@ -110,8 +111,6 @@ class Chain:
             nonce=b"\x00" * 8,
             base_fee_per_gas=g.base_fee,
         )
-        import rlp
-
         header_rlp = rlp.encode(header)
         return header_to_block(header, block_size(header_rlp, []), [])
 

@@ -49,6 +49,7 @@ def _node_parser(sub: Any) -> argparse.ArgumentParser:
     p.add_argument("--coinbase", metavar="ADDRESS", help="fee recipient of sealed blocks")
     p.add_argument("--ordering", choices=["priority-fee", "fcfs"], help="block ordering policy (default priority-fee)")
     p.add_argument("--max-block-txs", type=int, metavar="N", help="most transactions per block (default 10000)")
+    p.add_argument("--build-budget", type=float, metavar="SECONDS", help="most execution time per block; the rest waits for the next block (default 80%% of the block time, 0.5 s when sealing on arrival)")
     p.add_argument("--account-slots", type=int, metavar="N", help="most pooled transactions per sender (default 1024)")
     p.add_argument("--global-slots", type=int, metavar="N", help="most pending transactions in the pool (default 20000)")
     p.add_argument("--global-queue", type=int, metavar="N", help="most queued (nonce-gapped) transactions (default 5000)")

@@ -26,6 +26,7 @@ class Config:
     empty_blocks: bool = False  # also seal blocks with no transactions
     coinbase: str = "0x0000000000000000000000000000000000000000"
     max_block_txs: int = 10_000
+    build_budget: float | None = None  # seconds of execution per block; default 80% of the block time (0.5 s when sealing on arrival)
     # transaction pool
     ordering: str = "priority-fee"
     price_bump: int = 10
@@ -43,6 +44,12 @@ class Config:
     # misc
     dev_accounts: int = 10
     log_level: str = "info"
+
+    @property
+    def effective_build_budget(self) -> float:
+        if self.build_budget is not None:
+            return self.build_budget
+        return 0.8 * self.block_time if self.block_time > 0 else 0.5
 
     @property
     def coinbase_bytes(self) -> bytes:

@@ -101,7 +101,10 @@ class Node:
         self.restored = self.pool.restore(self.journal, self.decode)
         self.pool.journal = self.journal
         self.builder = BlockBuilder(
-            self.chain, coinbase=config.coinbase_bytes, max_txs=config.max_block_txs
+            self.chain,
+            coinbase=config.coinbase_bytes,
+            max_txs=config.max_block_txs,
+            budget=config.effective_build_budget,
         )
         self._wake = threading.Event()
         self._stop = threading.Event()

@@ -237,7 +237,7 @@ def run(args: argparse.Namespace) -> int:
             with contextlib.suppress(Exception):
                 node.stop()
         signal.signal(signal.SIGTERM, old_term)
-        if args.keep or not ok:
+        if args.keep or (not ok and started):  # the node logs tell what went wrong
             console.print(f"work directory (genesis, node logs): {workdir}")
         else:
             shutil.rmtree(workdir, ignore_errors=True)
@@ -340,7 +340,9 @@ def _run(
         }
         console.print(f"[bold]{name}[/bold]: {client_version or '?'} at {url} (chain {chain_id})")
         for workload in workloads:
-            res = _bench_one(console, args, name, url, workload, node_accounts, to, signed_cache)
+            res = _bench_one(
+                console, args, name, url, workload, node_accounts, to, signed_cache, node
+            )
             if node is not None and node.proc is not None and node.proc.poll() is not None:
                 raise BenchError(
                     f"{name} exited with code {node.proc.returncode} during the {workload} "
@@ -373,6 +375,7 @@ def _bench_one(
     accounts: Accounts,
     to: list[bytes],
     cache: dict[tuple[Any, ...], Load],
+    node: NodeProcess | None,
 ) -> LoadResult:
     title = f"{WORKLOAD_TITLES[workload]} on {name}"
     token = None
@@ -406,18 +409,26 @@ def _bench_one(
             progress.advance(send_task if phase == "sent" else incl_task, n)
 
         return run_load(
-            url, load, poll_interval=args.poll_interval, timeout=args.timeout, progress=advance
+            url,
+            load,
+            poll_interval=args.poll_interval,
+            timeout=args.timeout,
+            progress=advance,
+            node_cpu=node.cpu_seconds if node is not None else None,
         )
 
 
 def _print_line(console: Console, row: dict[str, Any]) -> None:
     lat = row["latency_ms"]
     status = "[green]ok[/green]" if row["complete"] else f"[red]{row['note']}[/red]"
+    cpu = ""
+    if row.get("node_cpu_ms_per_tx") is not None:
+        cpu = f", node CPU {row['node_cpu_ms_per_tx']:.2f} ms/tx"
     console.print(
         f"  {WORKLOAD_TITLES[row['workload']]:<16} {row['node']:<9} "
         f"{row['tps']:>9,.0f} tx/s  p50 {lat.get('p50', float('nan')):>7,.0f} ms  "
         f"p99 {lat.get('p99', float('nan')):>7,.0f} ms  "
-        f"(accepted at {row['send_tps']:,.0f} tx/s, {row['blocks']} blocks) {status}"
+        f"(accepted at {row['send_tps']:,.0f} tx/s, {row['blocks']} blocks{cpu}) {status}"
     )
 
 

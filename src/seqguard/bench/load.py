@@ -43,6 +43,8 @@ class LoadResult:
     receipts_checked: int = 0
     receipts_failed: int = 0
     receipt_problems: list[str] = field(default_factory=list)
+    block_log: list[dict[str, Any]] = field(default_factory=list)
+    node_cpu_s: float | None = None  # CPU time the node used during the timed part
     note: str = ""
 
     def as_dict(self) -> dict[str, Any]:
@@ -64,7 +66,16 @@ class LoadResult:
             "receipts_checked": self.receipts_checked,
             "receipts_failed": self.receipts_failed,
             "receipt_problems": self.receipt_problems,
+            "node_cpu_s": None if self.node_cpu_s is None else round(self.node_cpu_s, 2),
+            "node_cpu_ms_per_tx": (
+                round(1000.0 * self.node_cpu_s / self.included, 3)
+                if self.node_cpu_s is not None and self.included
+                else None
+            ),
             "note": self.note,
+            # every block seen from the first send on: when (s after the first send), how
+            # many transactions it had and how many of them were this run's
+            "block_log": self.block_log,
         }
 
 
@@ -237,9 +248,13 @@ def run_load(
     receipt_sample: int = 64,
     progress: Progress | None = None,
     should_stop: Callable[[], bool] | None = None,
+    node_cpu: Callable[[], float | None] | None = None,
 ) -> LoadResult:
-    """Post ``load`` to ``url`` (one thread per lane) and wait until all is included."""
+    """Post ``load`` to ``url`` (one thread per lane) and wait until all is included.
+
+    ``node_cpu`` (CPU seconds of the node so far) is read around the timed part."""
     result = LoadResult(load.workload, load.count)
+    cpu_before = node_cpu() if node_cpu is not None else None
     with RpcClient(url) as rpc:
         start_block = int(rpc.call("eth_blockNumber"), 16)
     stop = threading.Event()
@@ -285,6 +300,9 @@ def run_load(
             s.join(timeout=30)
         poller.join(timeout=30)
 
+    cpu_after = node_cpu() if node_cpu is not None else None
+    if cpu_before is not None and cpu_after is not None:
+        result.node_cpu_s = cpu_after - cpu_before
     for s in senders:
         if s.error is not None:
             raise RpcError(f"sending failed: {s.error}") from s.error
@@ -307,6 +325,16 @@ def run_load(
     blocks = sorted(set(poller.block_of.values()))
     result.blocks = len(blocks)
     result.block_txs_max = max((poller.block_sizes[b] for b in blocks), default=0)
+    mine_per_block = Counter(poller.block_of.values())
+    result.block_log = [
+        {
+            "number": n,
+            "seen_s": round(poller.seen_at[n] - first_send, 3),
+            "txs": poller.block_sizes[n],
+            "bench_txs": mine_per_block.get(n, 0),
+        }
+        for n in sorted(poller.seen_at)
+    ]
     if result.included:
         result.duration_s = poller.last_inclusion - first_send
         result.tps = result.included / result.duration_s if result.duration_s > 0 else 0.0

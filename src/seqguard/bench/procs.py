@@ -4,7 +4,6 @@ process group with its output in a log file; optionally seqguard under py-spy.""
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 import shutil
 import signal
@@ -13,7 +12,6 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from typing import Any
 
 from .rpc import RpcClient, RpcError
 
@@ -150,6 +148,12 @@ class NodeProcess:
 
     stop_signal = signal.SIGTERM
 
+    def cpu_seconds(self) -> float | None:
+        """User + system CPU time of every live process in the node's group (Linux)."""
+        if self.proc is None:
+            return None
+        return group_cpu_seconds(self.proc.pid)
+
     def log_tail(self, lines: int = 40) -> str:
         try:
             text = self.log_path.read_text(errors="replace")
@@ -253,9 +257,26 @@ class SeqguardProcess(NodeProcess):
         return super().stop(grace)
 
 
-def write_json(path: Path, data: Any) -> Path:
-    path.write_text(json.dumps(data, indent=1))
-    return path
+def group_cpu_seconds(pgid: int) -> float | None:
+    """Sum of utime + stime over the processes of process group ``pgid``, from /proc."""
+    try:
+        tick = os.sysconf("SC_CLK_TCK")
+        pids = [p for p in os.listdir("/proc") if p.isdigit()]
+    except (OSError, ValueError, AttributeError):
+        return None
+    total = 0
+    found = False
+    for pid in pids:
+        try:
+            with open(f"/proc/{pid}/stat", "rb") as f:
+                fields = f.read().rsplit(b")", 1)[1].split()
+        except OSError:
+            continue
+        # after "pid (comm)": state ppid pgrp session ... utime(12) stime(13)
+        if int(fields[2]) == pgid:
+            found = True
+            total += int(fields[11]) + int(fields[12])
+    return total / tick if found else None
 
 
 def _num(x: float) -> str:

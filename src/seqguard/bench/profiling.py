@@ -8,28 +8,39 @@ from pathlib import Path
 from typing import Any
 
 
-def _label(frame: dict[str, Any]) -> str:
+def _function(frame: dict[str, Any]) -> str:
+    """``name (file)``: py-spy gives one frame per line; the summaries count functions."""
     name = frame.get("name", "?")
     file = frame.get("file") or ""
-    short = file
     for marker in ("/site-packages/", "/src/", "/lib/python"):
         if marker in file:
-            short = file.split(marker, 1)[1]
+            file = file.split(marker, 1)[1]
             break
-    line = frame.get("line")
-    return f"{name} ({short}:{line})" if short and line else f"{name} ({short})" if short else name
+    return f"{name} ({file})" if file else name
+
+
+def _is_seqguard(frame: dict[str, Any]) -> bool:
+    file = frame.get("file") or ""
+    return "/seqguard/" in file and "/seqguard/bench/" not in file
 
 
 def summarize(path: Path, top: int = 15) -> dict[str, Any]:
-    """Self and inclusive shares of the samples of every thread in a speedscope file,
-    plus shares by package (the file of the innermost frame) and by thread.
+    """Where the profiled process spent its samples, from a py-spy speedscope file:
+
+    * ``threads``: share per thread; ``packages``: per package of the innermost frame;
+    * ``self``: functions by self time; ``total``: by inclusive time (thread start-up
+      frames left out); ``seqguard``: seqguard's own functions by inclusive time.
 
     py-spy's weights are seconds; with ``--gil`` only the thread holding the GIL is
     sampled, so the total is the time the process ran Python code."""
     data = json.loads(Path(path).read_text())
     frames = data["shared"]["frames"]
-    self_w: Counter[int] = Counter()
-    total_w: Counter[int] = Counter()
+    names = [_function(f) for f in frames]
+    generic = [_generic(f) for f in frames]
+    ours = [_is_seqguard(f) for f in frames]
+    self_w: Counter[str] = Counter()
+    total_w: Counter[str] = Counter()
+    seq_w: Counter[str] = Counter()
     pkg_w: Counter[str] = Counter()
     threads: Counter[str] = Counter()
     grand = 0.0
@@ -44,34 +55,29 @@ def summarize(path: Path, top: int = 15) -> dict[str, Any]:
             grand += w
             count += 1
             threads[_thread_name(prof.get("name", "?"))] += w
-            self_w[stack[-1]] += w
-            for idx in set(stack):
-                if not _generic(frames[idx]):
-                    total_w[idx] += w
+            self_w[names[stack[-1]]] += w
+            for fn in {names[i] for i in stack if not generic[i]}:
+                total_w[fn] += w
+            for fn in {names[i] for i in stack if ours[i] and not generic[i]}:
+                seq_w[fn] += w
             pkg_w[_package(frames[stack[-1]].get("file") or "")] += w
-    if not grand:
-        return {
-            "samples": 0,
-            "seconds": 0.0,
-            "self": [],
-            "total": [],
-            "packages": [],
-            "threads": [],
-        }
 
-    def share(counter: Counter[Any], label: Any) -> list[dict[str, Any]]:
+    def share(counter: Counter[str]) -> list[dict[str, Any]]:
+        if not grand:
+            return []
         return [
-            {"function": label(k), "percent": round(100.0 * v / grand, 1)}
+            {"function": k, "percent": round(100.0 * v / grand, 1)}
             for k, v in counter.most_common(top)
         ]
 
     return {
         "samples": count,
         "seconds": round(grand, 2),
-        "self": share(self_w, lambda i: _label(frames[i])),
-        "total": share(total_w, lambda i: _label(frames[i])),
-        "packages": share(pkg_w, str),
-        "threads": share(threads, str),
+        "threads": share(threads),
+        "packages": share(pkg_w),
+        "self": share(self_w),
+        "total": share(total_w),
+        "seqguard": share(seq_w),
     }
 
 

@@ -36,6 +36,7 @@ def ratios(results: list[dict[str, Any]]) -> dict[str, dict[str, float | None]]:
             "tps": div(s["tps"], a["tps"]),
             "p50": div(s["latency_ms"].get("p50"), a["latency_ms"].get("p50")),
             "p99": div(s["latency_ms"].get("p99"), a["latency_ms"].get("p99")),
+            "cpu_per_tx": div(s.get("node_cpu_ms_per_tx"), a.get("node_cpu_ms_per_tx")),
         }
     return out
 
@@ -49,6 +50,7 @@ def print_table(console: Console, results: list[dict[str, Any]], title: str) -> 
     table.add_column("tx/s", justify="right")
     table.add_column("p50 ms", justify="right")
     table.add_column("p99 ms", justify="right")
+    table.add_column("CPU ms/tx", justify="right")
     table.add_column("seqguard/anvil", justify="right")
     table.add_column("notes")
     for r in results:
@@ -68,8 +70,8 @@ def print_table(console: Console, results: list[dict[str, Any]], title: str) -> 
         ratio = ""
         rr = rat.get(r["workload"])
         if rr and r["node"] == "seqguard":
-            ratio = "tx/s ×{} · p50 ×{} · p99 ×{}".format(
-                *(_fmt(rr[k], 2) if rr[k] is not None else "-" for k in ("tps", "p50", "p99"))
+            ratio = "tx/s ×{} · p50 ×{} · p99 ×{} · CPU/tx ×{}".format(
+                *(_fmt(rr[k], 2) for k in ("tps", "p50", "p99", "cpu_per_tx"))
             )
         lat = r["latency_ms"]
         table.add_row(
@@ -78,6 +80,7 @@ def print_table(console: Console, results: list[dict[str, Any]], title: str) -> 
             _fmt(r["tps"]),
             _fmt(lat.get("p50")),
             _fmt(lat.get("p99")),
+            _fmt(r.get("node_cpu_ms_per_tx"), 2),
             ratio,
             "; ".join(notes),
         )
@@ -98,6 +101,7 @@ def print_profile(console: Console, summary: dict[str, Any], path: str) -> None:
         ("packages", "GIL time by package (innermost frame)", "package"),
         ("self", "top functions by self time", "function"),
         ("total", "top functions by inclusive time", "function"),
+        ("seqguard", "seqguard's own functions by inclusive time", "function"),
     )
     for key, title, what in tables:
         table = Table(title=title, title_justify="left")

@@ -50,11 +50,15 @@ class BlockBuilder:
         *,
         coinbase: bytes = b"\x00" * 20,
         max_txs: int = 10_000,
+        budget: float | None = None,
         clock: Callable[[], float] = time.time,
     ) -> None:
         self.chain = chain
         self.coinbase = coinbase
         self.max_txs = max_txs
+        # seconds of execution per block; the rest waits for the next block, so a
+        # flood of transactions cannot stretch one block far past the block time
+        self.budget = budget
         self.clock = clock
 
     def next_timestamp(self, parent: Block) -> int:
@@ -72,6 +76,7 @@ class BlockBuilder:
         env = chain.block_env(parent, self.next_timestamp(parent), self.coinbase)
         state = make_state(chain.state_db, parent.state_root, env)
         best = best_for(env.base_fee)
+        budget_end = None if self.budget is None else started + self.budget
 
         txs: list[Tx] = []
         receipts: list[Receipt] = []
@@ -140,6 +145,8 @@ class BlockBuilder:
             )
             txs.append(tx)
             if len(txs) >= self.max_txs:
+                break
+            if budget_end is not None and not len(txs) % 16 and time.perf_counter() > budget_end:
                 break
 
         state_root = state.make_state_root()

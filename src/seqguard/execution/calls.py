@@ -28,14 +28,30 @@ class CallArgs:
     nonce: int | None = None
 
 
+# Solidity's panic codes, worded as geth and anvil report them
+PANIC_REASONS = {
+    0x00: "generic panic",
+    0x01: "assert(false)",
+    0x11: "arithmetic underflow or overflow",
+    0x12: "division or modulo by zero",
+    0x21: "enum overflow",
+    0x22: "invalid encoded storage byte array accessed",
+    0x31: "out-of-bounds array access; popping on an empty array",
+    0x32: "out-of-bounds access of an array or bytesN",
+    0x41: "out of memory",
+    0x51: "uninitialized function",
+}
+
+
 def decode_revert_reason(output: bytes) -> str | None:
     """The reason of an ``Error(string)`` revert, or a Panic code, as text."""
     try:
         if output[:4] == ERROR_SELECTOR and len(output) >= 68:
             length = int.from_bytes(output[36:68], "big")
             return output[68 : 68 + length].decode("utf-8", "replace")
-        if output[:4] == PANIC_SELECTOR and len(output) >= 36:
-            return f"panic: 0x{int.from_bytes(output[4:36], 'big'):02x}"
+        if output[:4] == PANIC_SELECTOR and len(output) == 36:
+            code = int.from_bytes(output[4:36], "big")
+            return PANIC_REASONS.get(code, f"unknown panic code: {code:#x}")
     except (ValueError, OverflowError):
         return None
     return None
@@ -97,11 +113,24 @@ def call(state: SeqState, args: CallArgs) -> bytes:
 
 def _error_text(comp: ComputationAPI) -> str:
     name = type(comp.error).__name__
+    text = str(comp.error)
+    if name == "OutOfGas" and "EIP-2200" in text:
+        return "out of gas: not enough gas for reentrancy sentry"
+    if name == "InvalidInstruction":
+        # geth: "invalid opcode: INVALID" for 0xfe, "opcode 0x.. not defined" otherwise
+        if text.startswith("Jump"):
+            return "invalid jump destination"
+        opcode = text.split()[2] if text.startswith("Invalid opcode") else ""
+        return "invalid opcode: INVALID" if opcode == "0xfe" else f"invalid opcode: opcode {opcode} not defined"
+    if "EIP3541" in text:
+        return "invalid code: must not begin with 0xef"
     return {
         "OutOfGas": "out of gas",
         "InsufficientFunds": "insufficient balance for transfer",
-        "InvalidInstruction": "invalid opcode",
         "StackDepthLimit": "max call depth exceeded",
+        "InvalidJumpDestination": "invalid jump destination",
+        "StackUnderflow": "stack underflow",
+        "FullStack": "stack limit reached 1024 (1023)",
         "WriteProtection": "write protection",
         "ContractCreationCollision": "contract address collision",
     }.get(name, str(comp.error) or name)

@@ -8,6 +8,7 @@ from eth.abc import ComputationAPI
 from eth.exceptions import Revert
 
 from seqguard.execution.calls import _error_text, decode_revert_reason
+from seqguard.execution.evm import CollisionFrame
 
 OPCODE_KINDS = {
     0xF0: "CREATE",
@@ -40,10 +41,13 @@ def _frame(
         "gas": hex(msg.gas),
         "gasUsed": hex(msg.gas - comp.get_gas_remaining()),
         "to": _addr(to),
-        "input": _hex(msg.data_as_bytes),
+        # a create frame's input is its init code
+        "input": _hex(msg.code if msg.is_create else msg.data_as_bytes),
     }
-    if comp.output or not comp.is_error:
+    if comp.output:
         frame["output"] = _hex(comp.output)
+    if msg.is_create and comp.is_error:
+        del frame["to"]  # geth: a failed creation created no address
     if kind in ("CALL", "CALLCODE", "CREATE", "CREATE2"):
         frame["value"] = hex(msg.value)
     if comp.is_error:
@@ -67,15 +71,31 @@ def _frame(
         if logs:
             frame["logs"] = logs
     calls = []
-    for child in comp.children:
+    collisions = list(getattr(comp, "collisions", ()))
+    for index, child in enumerate(comp.children):
+        while collisions and collisions[0].position == index:
+            calls.append(_collision_frame(collisions.pop(0), msg.storage_address))
         opcode = getattr(child, "opened_by", None)
         if opcode is None:  # a precompile or an unknown frame: report as CALL
             opcode = 0xF1
         calls.append(_frame(child, OPCODE_KINDS.get(opcode, "CALL"), msg.storage_address, with_log))
+    calls.extend(_collision_frame(c, msg.storage_address) for c in collisions)
     if calls:
         frame["calls"] = calls
     frame["type"] = kind
     return frame
+
+
+def _collision_frame(c: CollisionFrame, sender: bytes) -> dict[str, Any]:
+    return {
+        "from": _addr(sender),
+        "gas": hex(c.gas),
+        "gasUsed": hex(c.gas),
+        "input": _hex(c.init_code),
+        "error": "contract address collision",
+        "value": hex(c.value),
+        "type": OPCODE_KINDS[c.opcode],
+    }
 
 
 def call_trace(
