@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any
 
 from eth_hash.auto import keccak
 
 from seqguard import CLIENT_VERSION
+from seqguard.chain import next_base_fee
 from seqguard.errors import SERVER_ERROR, InvalidParams, RpcError
 from seqguard.execution.calls import (
     RPC_GAS_CAP,
@@ -16,10 +18,11 @@ from seqguard.execution.calls import (
     with_free_gas,
 )
 from seqguard.execution.evm import BlockEnv
+from seqguard.ingress import floor_data_gas, intrinsic_gas
 from seqguard.rpc import params as p
-from seqguard.rpc.format import block_json, d, header_json, log_json, q, receipt_json, tx_json
+from seqguard.rpc.format import block_json, d, log_json, q, receipt_json, tx_json
 from seqguard.rpc.registry import MethodRegistry, RpcContext, expect_params
-from seqguard.types import Block, Tx
+from seqguard.types import Block, Tx, TxLocation
 
 if TYPE_CHECKING:
     from seqguard.node import Node
@@ -136,8 +139,6 @@ class EthApi:
             return block_json(block, None)
         txs = []
         for i, raw in enumerate(self.chain.db.block_raw_txs(block.number)):
-            from seqguard.types import TxLocation
-
             txs.append(
                 tx_json(
                     self.node.decode(raw), TxLocation(block.hash, block.number, i), block.base_fee
@@ -273,8 +274,9 @@ class EthApi:
             raise InvalidParams("state overrides are not supported")
         block = self.state_block(ident if ident is not None else "pending", 1)
         args, env = self.call_args(obj, block)
-        intrinsic = 21_000 + (32_000 if args.to is None else 0)
-        intrinsic += sum(4 if b == 0 else 16 for b in args.data)
+        # the cheapest gas limit ingress would accept for such a transaction
+        shape = SimpleNamespace(data=args.data, to=args.to, access_list=())
+        intrinsic = max(intrinsic_gas(shape), floor_data_gas(shape))  # type: ignore[arg-type]
         return q(
             estimate_gas(
                 lambda: self.chain.state_at(block, env),
@@ -289,8 +291,6 @@ class EthApi:
         return max(MIN_SUGGESTED_TIP, self.node.config.min_tip)
 
     def gas_price(self, params: list, ctx: RpcContext) -> str:
-        from seqguard.chain import next_base_fee
-
         return q(next_base_fee(self.chain.head) + self.suggested_tip())
 
     def max_priority_fee(self, params: list, ctx: RpcContext) -> str:
@@ -300,8 +300,6 @@ class EthApi:
         return "0x1"
 
     def fee_history(self, params: list, ctx: RpcContext) -> dict:
-        from seqguard.chain import next_base_fee
-
         count_value, newest_value, percentiles_value = expect_params(params, 2, 1)
         count = (
             count_value
@@ -538,5 +536,3 @@ def _only_top(trace: dict) -> dict:
     trace.pop("calls", None)
     return trace
 
-
-__all__ = ["EthApi", "header_json"]
