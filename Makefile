@@ -30,7 +30,7 @@ run: install
 	$(VENV)/bin/seqguard node $(ARGS)
 
 test: install-test npm
-	$(VENV)/bin/ruff check src tests bench scripts
+	$(VENV)/bin/ruff check src tests
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 # Everything except the slow end-to-end tests (those that start several nodes).
@@ -38,7 +38,7 @@ test-fast: install-test npm
 	$(PY) -m pytest -m "not slow" $(PYTEST_ARGS)
 
 lint: install-test
-	$(VENV)/bin/ruff check src tests bench scripts
+	$(VENV)/bin/ruff check src tests
 
 bench: install-test npm
 	$(VENV)/bin/seqguard bench $(ARGS)
