@@ -60,13 +60,38 @@ def test_every_bad_input_is_refused_and_changes_nothing(node: Any) -> None:
         ("typed, too short", "0x02", -32000, ""),
         ("unsupported type 3", "0x03c0", -32000, "transaction type not supported"),
         ("wrong chain id", sign(alice, chainId=CHAIN_ID + 1), -32000, "chain id"),
-        ("nonce too low", sign(alice, nonce=over_nonce - 1) if over_nonce else None, -32000, "nonce too low"),
+        (
+            "nonce too low",
+            sign(alice, nonce=over_nonce - 1) if over_nonce else None,
+            -32000,
+            "nonce too low",
+        ),
         ("intrinsic gas", sign(alice, gas=20_000), -32000, "intrinsic gas too low"),
         ("over block gas limit", sign(alice, gas=40_000_000), -32000, "exceeds block gas limit"),
-        ("insufficient funds", sign(alice, value=10**30), -32000, "insufficient funds for gas * price + value"),
-        ("tip above cap", sign(alice, maxPriorityFeePerGas=11 * GWEI), -32000, "max priority fee per gas higher than max fee per gas"),
-        ("fee cap below base fee", sign(alice, maxFeePerGas=1, maxPriorityFeePerGas=1), -32000, "max fee per gas less than block base fee"),
-        ("1 MB transaction", sign(alice, gas=29_000_000, data=b"\x01" * (1 << 20)), -32000, "oversized data"),
+        (
+            "insufficient funds",
+            sign(alice, value=10**30),
+            -32000,
+            "insufficient funds for gas * price + value",
+        ),
+        (
+            "tip above cap",
+            sign(alice, maxPriorityFeePerGas=11 * GWEI),
+            -32000,
+            "max priority fee per gas higher than max fee per gas",
+        ),
+        (
+            "fee cap below base fee",
+            sign(alice, maxFeePerGas=1, maxPriorityFeePerGas=1),
+            -32000,
+            "max fee per gas less than block base fee",
+        ),
+        (
+            "1 MB transaction",
+            sign(alice, gas=29_000_000, data=b"\x01" * (1 << 20)),
+            -32000,
+            "oversized data",
+        ),
     ]
     for label, raw, code, text in cases:
         if raw is None:
@@ -97,7 +122,10 @@ def test_every_bad_input_is_refused_and_changes_nothing(node: Any) -> None:
         answer = answer[0]
     assert answer["error"]["code"] == -32600 and "batch too large" in answer["error"]["message"]
     unknown = rpc.request("foo_bar", [])
-    assert unknown["error"] == {"code": -32601, "message": "the method foo_bar does not exist/is not available"}
+    assert unknown["error"] == {
+        "code": -32601,
+        "message": "the method foo_bar does not exist/is not available",
+    }
     for method, params in [
         ("eth_getBalance", [123, "latest"]),
         ("eth_getBalance", ["0x1234", "latest"]),
@@ -110,7 +138,11 @@ def test_every_bad_input_is_refused_and_changes_nothing(node: Any) -> None:
         err = rpc.request(method, params)["error"]
         assert err["code"] in (-32602, -32000), (method, params, err)
     assert rpc.request("eth_getBalance", {"not": "a list"})["error"]["code"] == -32602
-    big_body = b'{"jsonrpc":"2.0","id":1,"method":"eth_blockNumber","params":["' + b"a" * (6 << 20) + b'"]}'
+    big_body = (
+        b'{"jsonrpc":"2.0","id":1,"method":"eth_blockNumber","params":["'
+        + b"a" * (6 << 20)
+        + b'"]}'
+    )
     response = post(url, big_body)
     assert response.status_code == 413 or response.json()["error"]["code"] in (-32600, -32700)
 
@@ -127,12 +159,30 @@ def test_replacement_rules(node: Any) -> None:
     bob = dev_accounts(2)[1]
     nonce = int(rpc.call("eth_getTransactionCount", bob.address, "pending"), 16)
     gapped = nonce + 5  # queued behind a gap: stays in the pool
-    first = rpc.call("eth_sendRawTransaction", sign(bob, nonce=gapped, maxFeePerGas=10 * GWEI, maxPriorityFeePerGas=GWEI))
-    same = rpc.request("eth_sendRawTransaction", [sign(bob, nonce=gapped, maxFeePerGas=10 * GWEI, maxPriorityFeePerGas=GWEI)])
+    first = rpc.call(
+        "eth_sendRawTransaction",
+        sign(bob, nonce=gapped, maxFeePerGas=10 * GWEI, maxPriorityFeePerGas=GWEI),
+    )
+    same = rpc.request(
+        "eth_sendRawTransaction",
+        [sign(bob, nonce=gapped, maxFeePerGas=10 * GWEI, maxPriorityFeePerGas=GWEI)],
+    )
     assert same["error"]["message"] == "already known"
-    low = rpc.request("eth_sendRawTransaction", [sign(bob, nonce=gapped, value=2, maxFeePerGas=10 * GWEI + 1, maxPriorityFeePerGas=GWEI)])
+    low = rpc.request(
+        "eth_sendRawTransaction",
+        [sign(bob, nonce=gapped, value=2, maxFeePerGas=10 * GWEI + 1, maxPriorityFeePerGas=GWEI)],
+    )
     assert low["error"]["message"] == "replacement transaction underpriced"
-    bumped = rpc.call("eth_sendRawTransaction", sign(bob, nonce=gapped, value=3, maxFeePerGas=11 * GWEI, maxPriorityFeePerGas=GWEI * 11 // 10))
+    bumped = rpc.call(
+        "eth_sendRawTransaction",
+        sign(
+            bob, nonce=gapped, value=3, maxFeePerGas=11 * GWEI, maxPriorityFeePerGas=GWEI * 11 // 10
+        ),
+    )
     content = rpc.call("txpool_content")
-    queued = content["queued"][bob.address.lower()] if bob.address.lower() in content["queued"] else content["queued"][bob.address]
+    queued = (
+        content["queued"][bob.address.lower()]
+        if bob.address.lower() in content["queued"]
+        else content["queued"][bob.address]
+    )
     assert queued[str(gapped)]["hash"] == bumped != first

@@ -67,7 +67,12 @@ def test_parse_genesis_fields_and_round_trip() -> None:
         "timestamp": "0x10",
     }
     g = parse_genesis(data)
-    assert g.chain_id == 1337 and g.gas_limit == 30_000_000 and g.base_fee == 10**9 and g.timestamp == 16
+    assert (
+        g.chain_id == 1337
+        and g.gas_limit == 30_000_000
+        and g.base_fee == 10**9
+        and g.timestamp == 16
+    )
     acct = g.alloc[bytes.fromhex("00" * 19 + "aa")]
     assert (acct.balance, acct.nonce, acct.code, acct.storage) == (1000, 2, b"\x60\x00", {1: 5})
     assert parse_genesis(genesis_to_json(g)).alloc == g.alloc
@@ -119,10 +124,23 @@ def test_config_errors(tmp_path, text: str, env: dict, message: str) -> None:  #
 
 def _block(gas_used: int, base_fee: int, gas_limit: int = 30_000_000) -> Block:
     return Block(
-        number=1, hash=b"", parent_hash=b"", timestamp=0, state_root=b"", transactions_root=b"",
-        receipts_root=b"", logs_bloom=b"", gas_limit=gas_limit, gas_used=gas_used,
-        base_fee=base_fee, coinbase=b"", extra_data=b"", mix_hash=b"", header_rlp=b"",
-        size=0, tx_hashes=[],
+        number=1,
+        hash=b"",
+        parent_hash=b"",
+        timestamp=0,
+        state_root=b"",
+        transactions_root=b"",
+        receipts_root=b"",
+        logs_bloom=b"",
+        gas_limit=gas_limit,
+        gas_used=gas_used,
+        base_fee=base_fee,
+        coinbase=b"",
+        extra_data=b"",
+        mix_hash=b"",
+        header_rlp=b"",
+        size=0,
+        tx_hashes=[],
     )
 
 
@@ -137,4 +155,6 @@ def test_base_fee_follows_eip1559() -> None:
 def test_genesis_json_is_json() -> None:
     from seqguard.genesis import dev_genesis
 
-    assert json.loads(json.dumps(genesis_to_json(dev_genesis())))["config"]["chainId"] == DEV_CHAIN_ID
+    assert (
+        json.loads(json.dumps(genesis_to_json(dev_genesis())))["config"]["chainId"] == DEV_CHAIN_ID
+    )

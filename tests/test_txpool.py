@@ -87,8 +87,12 @@ def decode(raw: bytes) -> Tx:
     """Inverse of make_tx's raw encoding (keeps the same hash)."""
     sender, nonce, tip, fee, value, gas, _ = raw.split(b"|")
     tx = make_tx(
-        bytes.fromhex(sender.decode()), int(nonce), int(tip), int(fee),
-        value=int(value), gas=int(gas),
+        bytes.fromhex(sender.decode()),
+        int(nonce),
+        int(tip),
+        int(fee),
+        value=int(value),
+        gas=int(gas),
     )
     tx.raw = raw
     tx.hash = hashlib.sha256(raw).digest()
@@ -120,9 +124,7 @@ class State:
 A, B, C, D = (addr(i) for i in range(4))
 
 
-def new_pool(
-    state: State | None = None, ordering: Ordering | None = None, **cfg: float
-) -> TxPool:
+def new_pool(state: State | None = None, ordering: Ordering | None = None, **cfg: float) -> TxPool:
     return TxPool(
         state or State(),
         ordering or PriorityFeeOrdering(),
@@ -829,8 +831,10 @@ class PoolMachine(RuleBasedStateMachine):
             assert len(p) + len(q) <= LIMITS["account_slots"]
             assert self.pool.pending_nonce(sender) == base + len(p)
             balance = self.state.get_balance(sender)
-            for tx in (*content["pending"].get(sender, {}).values(),
-                       *content["queued"].get(sender, {}).values()):
+            for tx in (
+                *content["pending"].get(sender, {}).values(),
+                *content["queued"].get(sender, {}).values(),
+            ):
                 assert tx.cost() <= balance
                 assert self.pool.get(tx.hash) is tx
 

@@ -43,7 +43,9 @@ def next_base_fee(parent: Block) -> int:
     if target == 0 or parent.gas_used == target:
         return parent.base_fee
     if parent.gas_used > target:
-        delta = parent.base_fee * (parent.gas_used - target) // target // BASE_FEE_CHANGE_DENOMINATOR
+        delta = (
+            parent.base_fee * (parent.gas_used - target) // target // BASE_FEE_CHANGE_DENOMINATOR
+        )
         return parent.base_fee + max(delta, 1)
     delta = parent.base_fee * (target - parent.gas_used) // target // BASE_FEE_CHANGE_DENOMINATOR
     return max(parent.base_fee - delta, 0)
@@ -83,7 +85,9 @@ class Chain:
     # -- genesis ----------------------------------------------------------------
     def _genesis_block(self, *, persist: bool) -> Block:
         g = self.genesis
-        env = BlockEnv(0, g.timestamp, g.coinbase, g.gas_limit, g.base_fee, g.mix_hash, (), g.chain_id)
+        env = BlockEnv(
+            0, g.timestamp, g.coinbase, g.gas_limit, g.base_fee, g.mix_hash, (), g.chain_id
+        )
         state = make_state(self.state_db, BLANK_ROOT_HASH, env)
         for address, acct in g.alloc.items():
             state.set_balance(address, acct.balance)
@@ -121,7 +125,9 @@ class Chain:
     # -- reading ----------------------------------------------------------------
     def block_env(self, parent: Block, timestamp: int, coinbase: bytes) -> BlockEnv:
         """Environment of the block that will follow ``parent``."""
-        recent = tuple(self._recent) if parent.hash == self.head.hash else self.recent_hashes(parent)
+        recent = (
+            tuple(self._recent) if parent.hash == self.head.hash else self.recent_hashes(parent)
+        )
         return BlockEnv(
             number=parent.number + 1,
             timestamp=timestamp,
@@ -135,7 +141,9 @@ class Chain:
 
     def env_of(self, block: Block) -> BlockEnv:
         """Environment a transaction of ``block`` executed in."""
-        parent_hashes = self.recent_hashes(self.db.block_by_number(block.number - 1)) if block.number else ()
+        parent_hashes = (
+            self.recent_hashes(self.db.block_by_number(block.number - 1)) if block.number else ()
+        )
         return BlockEnv(
             number=block.number,
             timestamp=block.timestamp,

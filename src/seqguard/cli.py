@@ -39,26 +39,95 @@ def _node_parser(sub: Any) -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument("--config", metavar="FILE", help="TOML file with settings")
-    p.add_argument("--genesis", metavar="FILE", help="geth-style genesis JSON (config.chainId, alloc, gasLimit, baseFeePerGas, timestamp)")
-    p.add_argument("--chain-id", type=int, metavar="N", help="chain id (overrides the genesis; dev default 31337)")
+    p.add_argument(
+        "--genesis",
+        metavar="FILE",
+        help="geth-style genesis JSON (config.chainId, alloc, gasLimit, baseFeePerGas, timestamp)",
+    )
+    p.add_argument(
+        "--chain-id",
+        type=int,
+        metavar="N",
+        help="chain id (overrides the genesis; dev default 31337)",
+    )
     p.add_argument("--data-dir", metavar="DIR", help="where the chain is kept (default .seqguard)")
     p.add_argument("--host", help="address to listen on (default 127.0.0.1)")
     p.add_argument("--port", type=int, help="port for HTTP and WebSocket JSON-RPC (default 8545)")
-    p.add_argument("--block-time", type=float, metavar="SECONDS", help="seconds between blocks; 0 seals as soon as a transaction is pending (default 1)")
-    p.add_argument("--empty-blocks", action="store_const", const=True, help="seal blocks even when no transaction is pending")
+    p.add_argument(
+        "--block-time",
+        type=float,
+        metavar="SECONDS",
+        help="seconds between blocks; 0 seals as soon as a transaction is pending (default 1)",
+    )
+    p.add_argument(
+        "--empty-blocks",
+        action="store_const",
+        const=True,
+        help="seal blocks even when no transaction is pending",
+    )
     p.add_argument("--coinbase", metavar="ADDRESS", help="fee recipient of sealed blocks")
-    p.add_argument("--ordering", choices=["priority-fee", "fcfs"], help="block ordering policy (default priority-fee)")
-    p.add_argument("--max-block-txs", type=int, metavar="N", help="most transactions per block (default 10000)")
-    p.add_argument("--build-budget", type=float, metavar="SECONDS", help="most execution time per block; the rest waits for the next block (default 80%% of the block time, 0.5 s when sealing on arrival)")
-    p.add_argument("--account-slots", type=int, metavar="N", help="most pooled transactions per sender (default 1024)")
-    p.add_argument("--global-slots", type=int, metavar="N", help="most pending transactions in the pool (default 20000)")
-    p.add_argument("--global-queue", type=int, metavar="N", help="most queued (nonce-gapped) transactions (default 5000)")
-    p.add_argument("--lifetime", type=float, metavar="SECONDS", help="how long a queued transaction may wait (default 10800)")
-    p.add_argument("--price-bump", type=int, metavar="PERCENT", help="fee increase a replacement needs (default 10)")
-    p.add_argument("--min-tip", type=int, metavar="WEI", help="smallest priority fee accepted (default 0)")
-    p.add_argument("--max-batch", type=int, metavar="N", help="most requests in one JSON-RPC batch (default 1000)")
-    p.add_argument("--max-request-bytes", type=int, metavar="N", help="largest JSON-RPC request body (default 5 MiB)")
-    p.add_argument("--log-level", choices=["debug", "info", "warning", "error"], help="default info")
+    p.add_argument(
+        "--ordering",
+        choices=["priority-fee", "fcfs"],
+        help="block ordering policy (default priority-fee)",
+    )
+    p.add_argument(
+        "--max-block-txs", type=int, metavar="N", help="most transactions per block (default 10000)"
+    )
+    p.add_argument(
+        "--build-budget",
+        type=float,
+        metavar="SECONDS",
+        help="most execution time per block; the rest waits for the next block (default 80%% of the block time, 0.5 s when sealing on arrival)",
+    )
+    p.add_argument(
+        "--account-slots",
+        type=int,
+        metavar="N",
+        help="most pooled transactions per sender (default 1024)",
+    )
+    p.add_argument(
+        "--global-slots",
+        type=int,
+        metavar="N",
+        help="most pending transactions in the pool (default 20000)",
+    )
+    p.add_argument(
+        "--global-queue",
+        type=int,
+        metavar="N",
+        help="most queued (nonce-gapped) transactions (default 5000)",
+    )
+    p.add_argument(
+        "--lifetime",
+        type=float,
+        metavar="SECONDS",
+        help="how long a queued transaction may wait (default 10800)",
+    )
+    p.add_argument(
+        "--price-bump",
+        type=int,
+        metavar="PERCENT",
+        help="fee increase a replacement needs (default 10)",
+    )
+    p.add_argument(
+        "--min-tip", type=int, metavar="WEI", help="smallest priority fee accepted (default 0)"
+    )
+    p.add_argument(
+        "--max-batch",
+        type=int,
+        metavar="N",
+        help="most requests in one JSON-RPC batch (default 1000)",
+    )
+    p.add_argument(
+        "--max-request-bytes",
+        type=int,
+        metavar="N",
+        help="largest JSON-RPC request body (default 5 MiB)",
+    )
+    p.add_argument(
+        "--log-level", choices=["debug", "info", "warning", "error"], help="default info"
+    )
     return p
 
 
@@ -141,13 +210,19 @@ def print_banner(console: Console, server: Any) -> None:
         console.print("\nPrivate Keys\n==================")
         for i, (_, key) in enumerate(funded):
             console.print(f"({i}) 0x{key.hex()}")
-        console.print(f"\nWallet\n==================\nMnemonic:          {DEV_MNEMONIC}\nDerivation path:   m/44'/60'/0'/0/\n")
+        console.print(
+            f"\nWallet\n==================\nMnemonic:          {DEV_MNEMONIC}\nDerivation path:   m/44'/60'/0'/0/\n"
+        )
     head = node.chain.head
     host = config.host if config.host not in ("0.0.0.0", "::") else "127.0.0.1"
     console.print(f"Chain ID:          {node.chain.chain_id}")
     console.print(f"Head:              block {head.number} (0x{head.hash.hex()[:16]}…)")
-    console.print(f"Block time:        {config.block_time:g} s{' (seal on arrival)' if config.block_time == 0 else ''}")
-    console.print(f"Base fee:          {node.genesis.base_fee} wei at genesis, gas limit {head.gas_limit}")
+    console.print(
+        f"Block time:        {config.block_time:g} s{' (seal on arrival)' if config.block_time == 0 else ''}"
+    )
+    console.print(
+        f"Base fee:          {node.genesis.base_fee} wei at genesis, gas limit {head.gas_limit}"
+    )
     console.print(f"Data directory:    {config.data_dir}")
     if node.restored:
         console.print(f"Pool:              {node.restored} transactions restored from the journal")

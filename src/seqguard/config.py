@@ -26,7 +26,9 @@ class Config:
     empty_blocks: bool = False  # also seal blocks with no transactions
     coinbase: str = "0x0000000000000000000000000000000000000000"
     max_block_txs: int = 10_000
-    build_budget: float | None = None  # seconds of execution per block; default 80% of the block time (0.5 s when sealing on arrival)
+    build_budget: float | None = (
+        None  # seconds of execution per block; default 80% of the block time (0.5 s when sealing on arrival)
+    )
     # transaction pool
     ordering: str = "priority-fee"
     price_bump: int = 10
@@ -70,7 +72,9 @@ class Config:
         from seqguard.txpool import ORDERINGS
 
         if self.ordering not in ORDERINGS:
-            raise ConfigError(f"ordering {self.ordering!r} is unknown; choose one of {', '.join(ORDERINGS)}")
+            raise ConfigError(
+                f"ordering {self.ordering!r} is unknown; choose one of {', '.join(ORDERINGS)}"
+            )
         if self.chain_id is not None and not 0 < self.chain_id < 2**63:
             raise ConfigError("chain_id must be a positive integer")
 
@@ -99,7 +103,9 @@ def _coerce(name: str, value: Any, source: str) -> Any:
         raise ConfigError(f"{source}: {name} = {value!r} is not a valid {kind}") from None
 
 
-def load_config(config_file: str | None, overrides: dict[str, Any], env: dict[str, str] | None = None) -> Config:
+def load_config(
+    config_file: str | None, overrides: dict[str, Any], env: dict[str, str] | None = None
+) -> Config:
     cfg = Config()
     values: dict[str, Any] = {}
     if config_file:
@@ -114,7 +120,9 @@ def load_config(config_file: str | None, overrides: dict[str, Any], env: dict[st
         for key, value in data.items():
             name = key.replace("-", "_")
             if name not in FIELDS:
-                raise ConfigError(f"{config_file}: unknown setting {key!r}; see `seqguard node --help`")
+                raise ConfigError(
+                    f"{config_file}: unknown setting {key!r}; see `seqguard node --help`"
+                )
             values[name] = _coerce(name, value, config_file)
     for key, value in (os.environ if env is None else env).items():
         if key.startswith("SEQGUARD_"):

@@ -159,7 +159,9 @@ def genesis_to_json(g: Genesis) -> dict[str, Any]:
                 "balance": hex(a.balance),
                 "nonce": hex(a.nonce),
                 **({"code": "0x" + a.code.hex()} if a.code else {}),
-                **({"storage": {hex(k): hex(v) for k, v in a.storage.items()}} if a.storage else {}),
+                **(
+                    {"storage": {hex(k): hex(v) for k, v in a.storage.items()}} if a.storage else {}
+                ),
             }
             for addr, a in g.alloc.items()
         },

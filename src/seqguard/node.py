@@ -214,7 +214,10 @@ class Node:
             self.pool.expire()
         log.info(
             "sealed block %d with %d txs, %d gas, in %.0f ms",
-            block.number, len(built.txs), block.gas_used, built.build_seconds * 1000,
+            block.number,
+            len(built.txs),
+            block.gas_used,
+            built.build_seconds * 1000,
         )
         for fn in self.block_listeners:
             try:
@@ -249,16 +252,18 @@ class Node:
             with_log=with_log,
         )
 
-    def trace_call(self, block: Block, env: BlockEnv, args: CallArgs, *, with_log: bool = False) -> dict:
+    def trace_call(
+        self, block: Block, env: BlockEnv, args: CallArgs, *, with_log: bool = False
+    ) -> dict:
         gas = args.gas if args.gas is not None else RPC_GAS_CAP
         comp = execute_call(self.chain.state_at(block, env), args, gas)
         used = VM.finalize_gas_used(SimpleNamespace(gas=gas), comp)  # type: ignore[arg-type]
-        return call_trace(comp, tx_gas=gas, gas_used=used, is_create=args.to is None, with_log=with_log)
+        return call_trace(
+            comp, tx_gas=gas, gas_used=used, is_create=args.to is None, with_log=with_log
+        )
 
 
 def block_event(built: BuiltBlock) -> tuple[dict, list[dict]]:
     """The newHeads header and the logs of a sealed block, as JSON."""
     logs = [log_json(entry) for r in built.receipts for entry in r.logs]
     return header_json(built.block), logs
-
-

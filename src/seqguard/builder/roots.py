@@ -45,7 +45,10 @@ def _build(pairs: Sequence[tuple[bytes, bytes]], depth: int) -> object:
     while common < limit and first[depth + common] == last[depth + common]:
         common += 1
     if common:
-        return [_hex_prefix(first[depth : depth + common], False), _ref(_build(pairs, depth + common))]
+        return [
+            _hex_prefix(first[depth : depth + common], False),
+            _ref(_build(pairs, depth + common)),
+        ]
     branch: list[object] = [b""] * 17
     start = 0
     if len(pairs[0][0]) == depth:  # a key ending here stores its value in the branch

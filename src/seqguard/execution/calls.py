@@ -67,8 +67,14 @@ def revert_error(output: bytes) -> RpcError:
 def with_free_gas(env: BlockEnv) -> BlockEnv:
     # geth runs calls without a gas price with the base fee check disabled
     return BlockEnv(
-        env.number, env.timestamp, env.coinbase, env.gas_limit, 0,
-        env.prev_randao, env.prev_hashes, env.chain_id,
+        env.number,
+        env.timestamp,
+        env.coinbase,
+        env.gas_limit,
+        0,
+        env.prev_randao,
+        env.prev_hashes,
+        env.chain_id,
     )
 
 
@@ -121,7 +127,11 @@ def _error_text(comp: ComputationAPI) -> str:
         if text.startswith("Jump"):
             return "invalid jump destination"
         opcode = text.split()[2] if text.startswith("Invalid opcode") else ""
-        return "invalid opcode: INVALID" if opcode == "0xfe" else f"invalid opcode: opcode {opcode} not defined"
+        return (
+            "invalid opcode: INVALID"
+            if opcode == "0xfe"
+            else f"invalid opcode: opcode {opcode} not defined"
+        )
     if "EIP3541" in text:
         return "invalid code: must not begin with 0xef"
     return {

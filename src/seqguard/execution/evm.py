@@ -19,13 +19,13 @@ from eth.db.atomic import AtomicDB
 from eth.exceptions import Halt, OutOfGas
 from eth.vm.code_stream import CodeStream
 from eth.vm.computation import NO_RESULT
-from eth.vm.logic.invalid import InvalidOpcode
-from eth.vm.opcode import _FastOpcode
 from eth.vm.execution_context import ExecutionContext
 from eth.vm.forks.prague import PragueVM
 from eth.vm.forks.prague.blocks import PragueBlockHeader
 from eth.vm.forks.prague.computation import PragueComputation
 from eth.vm.forks.prague.state import PragueState
+from eth.vm.logic.invalid import InvalidOpcode
+from eth.vm.opcode import _FastOpcode
 from eth_hash.auto import keccak
 
 from seqguard.types import Block
@@ -101,8 +101,12 @@ def _traced_create(opcode_fn: Any, opcode: int) -> Any:
         if state.collision_address is not None:
             computation.collisions.append(
                 CollisionFrame(
-                    len(computation.children), opcode, state.collision_address,
-                    consumed[-1], value, computation.memory_read_bytes(offset, size),
+                    len(computation.children),
+                    opcode,
+                    state.collision_address,
+                    consumed[-1],
+                    value,
+                    computation.memory_read_bytes(offset, size),
                 )
             )
             state.collision_address = None

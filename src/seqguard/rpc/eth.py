@@ -535,4 +535,3 @@ def _only_top(trace: dict) -> dict:
     trace = dict(trace)
     trace.pop("calls", None)
     return trace
-

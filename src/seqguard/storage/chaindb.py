@@ -63,7 +63,9 @@ CREATE INDEX IF NOT EXISTS logs_by_topic0 ON logs (topic0, block_number);
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value BLOB NOT NULL);
 """
 
-_LOG_COLUMNS = "block_number, log_index, tx_index, tx_hash, address, topic0, topic1, topic2, topic3, data"
+_LOG_COLUMNS = (
+    "block_number, log_index, tx_index, tx_hash, address, topic0, topic1, topic2, topic3, data"
+)
 
 
 def _int_bytes(value: int) -> bytes:
@@ -126,9 +128,18 @@ class ChainDB:
                 "INSERT INTO receipts VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [
                     (
-                        r.tx_hash, block.number, r.tx_index, r.type, r.sender, r.to, r.status,
-                        r.cumulative_gas_used, r.gas_used, _int_bytes(r.effective_gas_price),
-                        r.contract_address, r.logs_bloom,
+                        r.tx_hash,
+                        block.number,
+                        r.tx_index,
+                        r.type,
+                        r.sender,
+                        r.to,
+                        r.status,
+                        r.cumulative_gas_used,
+                        r.gas_used,
+                        _int_bytes(r.effective_gas_price),
+                        r.contract_address,
+                        r.logs_bloom,
                     )
                     for r in receipts
                 ],
@@ -137,8 +148,13 @@ class ChainDB:
                 f"INSERT INTO logs ({_LOG_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [
                     (
-                        block.number, log.log_index, log.tx_index, log.tx_hash, log.address,
-                        *(tuple(log.topics) + (None, None, None, None))[:4], log.data,
+                        block.number,
+                        log.log_index,
+                        log.tx_index,
+                        log.tx_hash,
+                        log.address,
+                        *(tuple(log.topics) + (None, None, None, None))[:4],
+                        log.data,
                     )
                     for r in receipts
                     for log in r.logs
@@ -165,7 +181,9 @@ class ChainDB:
     def _block_from_row(self, row: tuple) -> Block:
         number, _hash, header, tx_hashes, size = row
         assert self._decode_header is not None, "ChainDB.set_header_decoder was not called"
-        block = self._decode_header(header, size, [tx_hashes[i : i + 32] for i in range(0, len(tx_hashes), 32)])
+        block = self._decode_header(
+            header, size, [tx_hashes[i : i + 32] for i in range(0, len(tx_hashes), 32)]
+        )
         self._remember(block)
         return block
 
@@ -182,41 +200,61 @@ class ChainDB:
         return self._block_from_row(row) if row else None
 
     def block_by_hash(self, block_hash: bytes) -> Block | None:
-        row = self._conn().execute("SELECT number FROM blocks WHERE hash=?", (block_hash,)).fetchone()
+        row = (
+            self._conn().execute("SELECT number FROM blocks WHERE hash=?", (block_hash,)).fetchone()
+        )
         return self.block_by_number(row[0]) if row else None
 
     # -- transactions and receipts ----------------------------------------------
     def tx_location(self, tx_hash: bytes) -> tuple[TxLocation, bytes] | None:
-        row = self._conn().execute(
-            "SELECT t.block_number, t.idx, t.raw, b.hash FROM txs t JOIN blocks b ON b.number = t.block_number WHERE t.hash=?",
-            (tx_hash,),
-        ).fetchone()
+        row = (
+            self._conn()
+            .execute(
+                "SELECT t.block_number, t.idx, t.raw, b.hash FROM txs t JOIN blocks b ON b.number = t.block_number WHERE t.hash=?",
+                (tx_hash,),
+            )
+            .fetchone()
+        )
         if row is None:
             return None
         return TxLocation(block_hash=row[3], block_number=row[0], index=row[1]), row[2]
 
     def block_raw_txs(self, number: int) -> list[bytes]:
-        rows = self._conn().execute(
-            "SELECT raw FROM txs WHERE block_number=? ORDER BY idx", (number,)
-        ).fetchall()
+        rows = (
+            self._conn()
+            .execute("SELECT raw FROM txs WHERE block_number=? ORDER BY idx", (number,))
+            .fetchall()
+        )
         return [r[0] for r in rows]
 
     def receipt(self, tx_hash: bytes) -> Receipt | None:
-        row = self._conn().execute(
-            "SELECT r.*, b.hash FROM receipts r JOIN blocks b ON b.number = r.block_number WHERE r.tx_hash=?",
-            (tx_hash,),
-        ).fetchone()
+        row = (
+            self._conn()
+            .execute(
+                "SELECT r.*, b.hash FROM receipts r JOIN blocks b ON b.number = r.block_number WHERE r.tx_hash=?",
+                (tx_hash,),
+            )
+            .fetchone()
+        )
         if row is None:
             return None
         receipt = self._receipt_from_row(row)
-        receipt.logs = self._logs_where("block_number=? AND tx_index=?", (receipt.block_number, receipt.tx_index), receipt.block_hash)
+        receipt.logs = self._logs_where(
+            "block_number=? AND tx_index=?",
+            (receipt.block_number, receipt.tx_index),
+            receipt.block_hash,
+        )
         return receipt
 
     def block_receipts(self, number: int) -> list[Receipt]:
-        rows = self._conn().execute(
-            "SELECT r.*, b.hash FROM receipts r JOIN blocks b ON b.number = r.block_number WHERE r.block_number=? ORDER BY r.idx",
-            (number,),
-        ).fetchall()
+        rows = (
+            self._conn()
+            .execute(
+                "SELECT r.*, b.hash FROM receipts r JOIN blocks b ON b.number = r.block_number WHERE r.block_number=? ORDER BY r.idx",
+                (number,),
+            )
+            .fetchall()
+        )
         receipts = [self._receipt_from_row(row) for row in rows]
         if receipts:
             by_index: dict[int, list[Log]] = {r.tx_index: r.logs for r in receipts}
@@ -226,12 +264,36 @@ class ChainDB:
 
     @staticmethod
     def _receipt_from_row(row: tuple) -> Receipt:
-        (tx_hash, number, idx, type_, sender, to, status, cumulative, gas_used, price, contract, bloom, block_hash) = row
+        (
+            tx_hash,
+            number,
+            idx,
+            type_,
+            sender,
+            to,
+            status,
+            cumulative,
+            gas_used,
+            price,
+            contract,
+            bloom,
+            block_hash,
+        ) = row
         return Receipt(
-            tx_hash=tx_hash, tx_index=idx, block_hash=block_hash, block_number=number,
-            sender=sender, to=to, type=type_, status=status, cumulative_gas_used=cumulative,
-            gas_used=gas_used, effective_gas_price=int.from_bytes(price, "big"),
-            contract_address=contract, logs=[], logs_bloom=bloom,
+            tx_hash=tx_hash,
+            tx_index=idx,
+            block_hash=block_hash,
+            block_number=number,
+            sender=sender,
+            to=to,
+            type=type_,
+            status=status,
+            cumulative_gas_used=cumulative,
+            gas_used=gas_used,
+            effective_gas_price=int.from_bytes(price, "big"),
+            contract_address=contract,
+            logs=[],
+            logs_bloom=bloom,
         )
 
     # -- logs -----------------------------------------------------------------
@@ -254,8 +316,12 @@ class ChainDB:
                 Log(
                     address=address,
                     topics=tuple(t for t in (t0, t1, t2, t3) if t is not None),
-                    data=data, block_number=number, block_hash=bhash, tx_hash=tx_hash,
-                    tx_index=tx_index, log_index=log_index,
+                    data=data,
+                    block_number=number,
+                    block_hash=bhash,
+                    tx_hash=tx_hash,
+                    tx_index=tx_index,
+                    log_index=log_index,
                 )
             )
         return logs

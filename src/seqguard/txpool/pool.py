@@ -222,9 +222,7 @@ class TxPool:
         balance = self.state.get_balance(sender)
         cost = tx.cost()
         if balance < cost:
-            raise InsufficientFunds(
-                f"balance {balance}, tx cost {cost}, overshot {cost - balance}"
-            )
+            raise InsufficientFunds(f"balance {balance}, tx cost {cost}, overshot {cost - balance}")
 
         acct = self._accounts.get(sender)
         if acct is not None and acct.nonce != state_nonce:
@@ -247,9 +245,7 @@ class TxPool:
         if acct is not None and len(acct.txs) >= cfg.account_slots:
             raise AccountLimit()
         goes_pending = (
-            tx.nonce == state_nonce
-            if acct is None
-            else tx.nonce == acct.nonce + acct.pending
+            tx.nonce == state_nonce if acct is None else tx.nonce == acct.nonce + acct.pending
         )
         victim: Tx | None = None
         if goes_pending and self._n_pending >= cfg.global_slots:
