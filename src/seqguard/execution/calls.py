@@ -25,7 +25,6 @@ class CallArgs:
     gas_price: int | None  # effective price per gas; None means a free call
     value: int
     data: bytes
-    nonce: int | None = None
 
 
 # Solidity's panic codes, worded as geth and anvil report them
@@ -80,7 +79,8 @@ def with_free_gas(env: BlockEnv) -> BlockEnv:
 
 def execute_call(state: SeqState, args: CallArgs, gas: int) -> ComputationAPI:
     """Run ``args`` as a transaction on ``state`` (changes it; use a throw-away state)."""
-    nonce = state.get_nonce(args.sender) if args.nonce is None else args.nonce
+    # geth skips nonce checks for calls: run at the sender's current nonce
+    nonce = state.get_nonce(args.sender)
     unsigned = VM.create_unsigned_transaction(
         nonce=nonce,
         gas_price=args.gas_price or 0,
@@ -99,8 +99,6 @@ def execute_call(state: SeqState, args: CallArgs, gas: int) -> ComputationAPI:
 def _validation_message(text: str) -> str:
     if "balance" in text or "afford" in text:
         return "insufficient funds for gas * price + value"
-    if "nonce" in text.lower():
-        return "nonce too low" if "Expected" in text else text
     if "Insufficient gas" in text or "intrinsic" in text.lower():
         return "intrinsic gas too low"
     return text

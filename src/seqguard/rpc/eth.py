@@ -97,8 +97,9 @@ class EthApi:
             gas_price=gas_price,
             value=p.quantity(args["value"]) if args.get("value") is not None else 0,
             data=p.data(raw_data) if raw_data is not None else b"",
-            nonce=p.quantity(args["nonce"], bits=64) if args.get("nonce") is not None else None,
         )
+        if args.get("nonce") is not None:
+            p.quantity(args["nonce"], bits=64)  # checked like geth, but calls ignore it
         return call_args, env
 
     def _tx_and_loc(self, tx_hash: bytes) -> tuple[Tx, Any] | None:
