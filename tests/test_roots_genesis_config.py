@@ -10,9 +10,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from trie import HexaryTrie
 
-from seqguard.builder.roots import BLANK_ROOT, ordered_trie_root
 from seqguard.chain import next_base_fee
 from seqguard.config import ConfigError, load_config
+from seqguard.execution.roots import BLANK_ROOT, ordered_trie_root
 from seqguard.genesis import (
     DEV_CHAIN_ID,
     GenesisError,

@@ -11,20 +11,11 @@ import threading
 from collections import deque
 from pathlib import Path
 
-import rlp
-from eth.constants import BLANK_ROOT_HASH, EMPTY_UNCLE_HASH, ZERO_HASH32
-from eth.vm.forks.prague.blocks import PragueBlockHeader
+from eth.constants import BLANK_ROOT_HASH, ZERO_HASH32
 from eth_hash.auto import keccak
 
-from seqguard.builder.roots import BLANK_ROOT
-from seqguard.execution.evm import (
-    BlockEnv,
-    SeqState,
-    block_size,
-    decode_header,
-    header_to_block,
-    make_state,
-)
+from seqguard.execution.evm import BlockEnv, SeqState, decode_header, make_state, seal_block
+from seqguard.execution.roots import BLANK_ROOT
 from seqguard.genesis import Genesis
 from seqguard.storage import ChainDB, LevelDB
 from seqguard.types import Block, Receipt
@@ -99,24 +90,17 @@ class Chain:
         state_root = state.make_state_root()
         if persist:
             state.persist()
-        header = PragueBlockHeader(
-            difficulty=0,
-            block_number=0,
-            gas_limit=g.gas_limit,
-            timestamp=g.timestamp,
-            coinbase=g.coinbase,
+        return seal_block(
+            env,
             parent_hash=ZERO_HASH32,
-            uncles_hash=EMPTY_UNCLE_HASH,
             state_root=state_root,
-            transaction_root=BLANK_ROOT,
-            receipt_root=BLANK_ROOT,
+            raws=[],
+            tx_hashes=[],
+            receipts_root=BLANK_ROOT,
+            bloom=0,
+            gas_used=0,
             extra_data=g.extra_data,
-            mix_hash=g.mix_hash,
-            nonce=b"\x00" * 8,
-            base_fee_per_gas=g.base_fee,
         )
-        header_rlp = rlp.encode(header)
-        return header_to_block(header, block_size(header_rlp, []), [])
 
     def _write_genesis(self) -> None:
         block = self._genesis_block(persist=True)

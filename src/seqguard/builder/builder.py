@@ -13,16 +13,13 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-import rlp
 from eth._utils.address import generate_contract_address
-from eth.constants import EMPTY_UNCLE_HASH
-from eth.vm.forks.prague.blocks import PragueBlockHeader
 from eth_utils import ValidationError
 
 from seqguard.abc import BestTransactions
-from seqguard.builder.roots import ordered_trie_root
 from seqguard.chain import Chain
-from seqguard.execution.evm import VM, block_size, header_to_block, make_state
+from seqguard.execution.evm import VM, make_state, seal_block
+from seqguard.execution.roots import ordered_trie_root
 from seqguard.types import Block, Log, Receipt, Tx
 
 log = logging.getLogger(__name__)
@@ -151,27 +148,17 @@ class BlockBuilder:
 
         state_root = state.make_state_root()
         state.persist()
-        raws = [tx.raw for tx in txs]
-        header = PragueBlockHeader(
-            difficulty=0,
-            block_number=env.number,
-            gas_limit=env.gas_limit,
-            timestamp=env.timestamp,
-            coinbase=env.coinbase,
+        block = seal_block(
+            env,
             parent_hash=parent.hash,
-            uncles_hash=EMPTY_UNCLE_HASH,
             state_root=state_root,
-            transaction_root=ordered_trie_root(raws),
-            receipt_root=ordered_trie_root(encoded_receipts),
+            raws=[tx.raw for tx in txs],
+            tx_hashes=[tx.hash for tx in txs],
+            receipts_root=ordered_trie_root(encoded_receipts),
             bloom=bloom,
             gas_used=cumulative,
             extra_data=EXTRA_DATA,
-            mix_hash=env.prev_randao,
-            nonce=b"\x00" * 8,
-            base_fee_per_gas=env.base_fee,
         )
-        header_rlp = rlp.encode(header)
-        block = header_to_block(header, block_size(header_rlp, raws), [tx.hash for tx in txs])
         for receipt in receipts:
             receipt.block_hash = block.hash
             for entry in receipt.logs:

@@ -15,6 +15,7 @@ from typing import Any
 
 import rlp
 from eth.abc import ComputationAPI, MessageAPI
+from eth.constants import EMPTY_UNCLE_HASH
 from eth.db.atomic import AtomicDB
 from eth.exceptions import Halt, OutOfGas
 from eth.vm.code_stream import CodeStream
@@ -28,6 +29,7 @@ from eth.vm.logic.invalid import InvalidOpcode
 from eth.vm.opcode import _FastOpcode
 from eth_hash.auto import keccak
 
+from seqguard.execution.roots import ordered_trie_root
 from seqguard.types import Block
 
 # EIP-2935 and EIP-4788 system calls are not made: an L2 block has no beacon
@@ -257,7 +259,47 @@ def make_state(db: AtomicDB, state_root: bytes, env: BlockEnv) -> SeqState:
     return SeqState(db, ctx, state_root)
 
 
-def header_to_block(header: PragueBlockHeader, size: int, tx_hashes: Sequence[bytes]) -> Block:
+def seal_block(
+    env: BlockEnv,
+    *,
+    parent_hash: bytes,
+    state_root: bytes,
+    raws: Sequence[bytes],
+    tx_hashes: Sequence[bytes],
+    receipts_root: bytes,
+    bloom: int,
+    gas_used: int,
+    extra_data: bytes,
+) -> Block:
+    """The header of a block executed in ``env``, and the block record."""
+    header = PragueBlockHeader(
+        difficulty=0,
+        block_number=env.number,
+        gas_limit=env.gas_limit,
+        timestamp=env.timestamp,
+        coinbase=env.coinbase,
+        parent_hash=parent_hash,
+        uncles_hash=EMPTY_UNCLE_HASH,
+        state_root=state_root,
+        transaction_root=ordered_trie_root(raws),
+        receipt_root=receipts_root,
+        bloom=bloom,
+        gas_used=gas_used,
+        extra_data=extra_data,
+        mix_hash=env.prev_randao,
+        nonce=b"\x00" * 8,
+        base_fee_per_gas=env.base_fee,
+    )
+    header_rlp = rlp.encode(header)
+    return header_to_block(header, block_size(header_rlp, raws), tx_hashes, header_rlp)
+
+
+def header_to_block(
+    header: PragueBlockHeader,
+    size: int,
+    tx_hashes: Sequence[bytes],
+    header_rlp: bytes | None = None,
+) -> Block:
     return Block(
         number=header.block_number,
         hash=header.hash,
@@ -273,7 +315,7 @@ def header_to_block(header: PragueBlockHeader, size: int, tx_hashes: Sequence[by
         coinbase=header.coinbase,
         extra_data=header.extra_data,
         mix_hash=header.mix_hash,
-        header_rlp=rlp.encode(header),
+        header_rlp=header_rlp if header_rlp is not None else rlp.encode(header),
         size=size,
         tx_hashes=list(tx_hashes),
         withdrawals_root=header.withdrawals_root,
@@ -285,7 +327,9 @@ def header_to_block(header: PragueBlockHeader, size: int, tx_hashes: Sequence[by
 
 
 def decode_header(header_rlp: bytes, size: int, tx_hashes: Sequence[bytes]) -> Block:
-    return header_to_block(rlp.decode(header_rlp, sedes=PragueBlockHeader), size, tx_hashes)
+    return header_to_block(
+        rlp.decode(header_rlp, sedes=PragueBlockHeader), size, tx_hashes, header_rlp
+    )
 
 
 def _prefix_len(payload: int) -> int:
