@@ -29,6 +29,8 @@ from seqguard.execution.tracer import call_trace
 from seqguard.genesis import Genesis, dev_genesis, genesis_to_json, load_genesis, parse_genesis
 from seqguard.ingress import decode_raw_transaction, validate_transaction
 from seqguard.rpc.format import header_json, log_json
+from seqguard.trace import Trace
+from seqguard.trace.pyevm import trace_from_pyevm
 from seqguard.txpool import Journal, PoolConfig, TxPool, get_ordering
 from seqguard.types import Block, Tx
 
@@ -227,8 +229,8 @@ class Node:
         return built
 
     # -- tracing ----------------------------------------------------------------
-    def trace_transaction(self, tx_hash: bytes, *, with_log: bool = False) -> dict | None:
-        """Replay the block up to ``tx_hash`` and trace it (as geth does)."""
+    def _replay(self, tx_hash: bytes) -> tuple[Tx, Any, Any, int] | None:
+        """Re-execute a mined transaction on its block's state (as geth traces)."""
         found = self.chain.db.tx_location(tx_hash)
         if found is None:
             return None
@@ -244,13 +246,25 @@ class Node:
         tx = self.decode(raws[loc.index])
         state.lock_changes()
         comp = state.apply_transaction(tx.evm)
+        return tx, comp, state, VM.finalize_gas_used(tx.evm, comp)
+
+    def trace_transaction(self, tx_hash: bytes, *, with_log: bool = False) -> dict | None:
+        """geth's callTracer output for a mined transaction."""
+        replayed = self._replay(tx_hash)
+        if replayed is None:
+            return None
+        tx, comp, _, gas_used = replayed
         return call_trace(
-            comp,
-            tx_gas=tx.gas,
-            gas_used=VM.finalize_gas_used(tx.evm, comp),
-            is_create=tx.to is None,
-            with_log=with_log,
+            comp, tx_gas=tx.gas, gas_used=gas_used, is_create=tx.to is None, with_log=with_log
         )
+
+    def trace_model(self, tx_hash: bytes) -> Trace | None:
+        """The detectors' view (DESIGN §3) of a mined transaction."""
+        replayed = self._replay(tx_hash)
+        if replayed is None:
+            return None
+        tx, comp, state, gas_used = replayed
+        return trace_from_pyevm(tx, comp, state, gas_used)
 
     def trace_call(
         self, block: Block, env: BlockEnv, args: CallArgs, *, with_log: bool = False

@@ -207,8 +207,42 @@ _FAST_TABLE = {
 
 
 class SeqState(PragueState):
+    """Prague state that remembers, per transaction, the values it changes.
+
+    ``lock_changes`` (called before each transaction) starts a new record; the
+    first balance or storage write to an account or slot keeps the value before
+    it. After execution the trace compares those with the current values, which
+    gives the net effect of the transaction, reverted frames excluded.
+    """
+
     computation_class = TracingComputation
     collision_address: bytes | None = None
+
+    def __init__(self, db: Any, execution_context: Any, state_root: bytes) -> None:
+        self.balances_before: dict[bytes, int] = {}
+        self.storage_before: dict[tuple[bytes, int], int] = {}
+        super().__init__(db, execution_context, state_root)
+
+    def lock_changes(self) -> None:
+        super().lock_changes()
+        self.balances_before = {}
+        self.storage_before = {}
+
+    def set_balance(self, address: bytes, balance: int) -> None:
+        if address not in self.balances_before:
+            self.balances_before[address] = self.get_balance(address)
+        super().set_balance(address, balance)
+
+    def set_storage(self, address: bytes, slot: int, value: int) -> None:
+        key = (address, slot)
+        if key not in self.storage_before:
+            self.storage_before[key] = self.get_storage(address, slot)
+        super().set_storage(address, slot, value)
+
+    def delete_account(self, address: bytes) -> None:
+        if address not in self.balances_before:
+            self.balances_before[address] = self.get_balance(address)
+        super().delete_account(address)
 
     def has_code_or_nonce(self, address: bytes) -> bool:
         found = super().has_code_or_nonce(address)

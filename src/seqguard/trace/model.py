@@ -1,0 +1,134 @@
+"""Engine-agnostic records of one executed transaction."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+FRAME_KINDS = (
+    "CALL",
+    "CALLCODE",
+    "DELEGATECALL",
+    "STATICCALL",
+    "CREATE",
+    "CREATE2",
+    "SELFDESTRUCT",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class TxInfo:
+    hash: bytes
+    sender: bytes
+    to: bytes | None
+    nonce: int
+    value: int
+    input: bytes
+    gas: int
+    max_fee: int
+    max_priority_fee: int
+
+
+@dataclass(frozen=True, slots=True)
+class Frame:
+    """One call frame, numbered in execution order (the top frame is 0).
+
+    For DELEGATECALL and CALLCODE ``to`` is the contract whose storage is used
+    (the caller) and ``code_address`` the contract whose code runs, as geth's
+    callTracer reports ``from``/``to`` for those kinds: from = caller,
+    to = code address. ``address`` is always the account whose storage and
+    balance the frame acts on.
+    """
+
+    index: int
+    parent: int | None
+    depth: int
+    kind: str
+    sender: bytes
+    address: bytes
+    code_address: bytes
+    value: int
+    input: bytes
+    output: bytes
+    gas: int
+    gas_used: int
+    success: bool
+    error: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class TraceLog:
+    address: bytes
+    topics: tuple[bytes, ...]
+    data: bytes
+    frame: int  # index of the frame that emitted it
+    index: int  # position among the transaction's logs
+
+
+@dataclass(frozen=True, slots=True)
+class TokenTransfer:
+    standard: str  # "ERC20", "ERC721" or "ERC1155"
+    token: bytes
+    sender: bytes
+    recipient: bytes
+    amount: int  # 1 for an ERC-721 transfer
+    token_id: int | None
+    log_index: int
+
+
+@dataclass(frozen=True, slots=True)
+class StorageWrite:
+    """Net change of one slot over the transaction (reverted writes excluded)."""
+
+    address: bytes
+    slot: int
+    before: int
+    after: int
+
+
+@dataclass(frozen=True, slots=True)
+class BalanceDelta:
+    address: bytes
+    before: int
+    after: int
+
+    @property
+    def delta(self) -> int:
+        return self.after - self.before
+
+
+@dataclass(slots=True)
+class Trace:
+    tx: TxInfo
+    success: bool
+    gas_used: int
+    revert_reason: str | None
+    frames: list[Frame]
+    logs: list[TraceLog]
+    transfers: list[TokenTransfer]
+    storage_writes: list[StorageWrite]
+    balance_deltas: list[BalanceDelta]
+    created: list[bytes] = field(default_factory=list)
+    destroyed: list[bytes] = field(default_factory=list)
+
+    def children(self, index: int) -> list[Frame]:
+        return [f for f in self.frames if f.parent == index]
+
+    def balance_delta(self, address: bytes) -> int:
+        return sum(b.delta for b in self.balance_deltas if b.address == address)
+
+    def to_json(self) -> dict[str, Any]:
+        """A JSON-ready dict (bytes as 0x-hex, ints as numbers)."""
+        return _jsonable(asdict(self))
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, bytes):
+        return "0x" + value.hex()
+    if isinstance(value, dict):
+        return {k: _jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, int) and not isinstance(value, bool) and value >= 2**53:
+        return hex(value)  # JSON numbers lose precision past 2**53
+    return value
