@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import tomllib
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
@@ -38,6 +38,14 @@ class Config:
     lifetime: float = 3 * 3600.0
     min_tip: int = 0
     allow_unprotected_txs: bool = True
+    # inspection and quarantine
+    inspection: bool = True
+    inspection_budget: float = 0.1  # seconds per transaction before it is held for re-check
+    quarantine_expiry: float | None = None  # seconds a held transaction waits; none = until an operator acts
+    deny_senders: list[str] = field(default_factory=list)
+    deny_recipients: list[str] = field(default_factory=list)
+    deny_contracts: list[str] = field(default_factory=list)
+    allow_senders: list[str] = field(default_factory=list)
     # JSON-RPC limits
     max_request_bytes: int = 5 * 1024 * 1024
     max_batch: int = 1000
@@ -52,6 +60,10 @@ class Config:
         if self.build_budget is not None:
             return self.build_budget
         return 0.8 * self.block_time if self.block_time > 0 else 0.5
+
+    @staticmethod
+    def addresses(values: list[str]) -> set[bytes]:
+        return {bytes.fromhex(v[2:]) for v in values}
 
     @property
     def coinbase_bytes(self) -> bytes:
@@ -75,6 +87,10 @@ class Config:
             raise ConfigError(
                 f"ordering {self.ordering!r} is unknown; choose one of {', '.join(ORDERINGS)}"
             )
+        for name in ("deny_senders", "deny_recipients", "deny_contracts", "allow_senders"):
+            for text in getattr(self, name):
+                if not (text.startswith("0x") and len(text) == 42):
+                    raise ConfigError(f"{name}: {text!r} is not a 0x-prefixed 20-byte address")
         if self.chain_id is not None and not 0 < self.chain_id < 2**63:
             raise ConfigError("chain_id must be a positive integer")
 
@@ -86,6 +102,9 @@ def _coerce(name: str, value: Any, source: str) -> Any:
     f = FIELDS[name]
     kind = str(f.type)
     try:
+        if "list" in kind:
+            items = value.split(",") if isinstance(value, str) else list(value)
+            return [str(item).strip() for item in items if str(item).strip()]
         if "bool" in kind:
             if isinstance(value, bool):
                 return value

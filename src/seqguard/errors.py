@@ -145,3 +145,7 @@ class FloorDataGasTooLow(IntrinsicGasTooLow):
 
 class UnprotectedTx(TxError):
     message_text = "only replay-protected (EIP-155) transactions allowed over RPC"
+
+
+class Quarantined(TxError):
+    message_text = "transaction is held in quarantine"

@@ -144,6 +144,13 @@ INSPECTION_SECONDS = Histogram(
     namespace=_NS,
     buckets=(0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0),
 )
+DETECTOR_SECONDS = Histogram(
+    "detector_duration_seconds",
+    "Time one detector took to judge one transaction.",
+    ["detector"],
+    namespace=_NS,
+    buckets=(0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.05),
+)
 
 
 def render() -> tuple[bytes, str]:

@@ -22,12 +22,15 @@ from seqguard import metrics
 from seqguard.builder.builder import BlockBuilder, BuiltBlock
 from seqguard.chain import Chain, next_base_fee
 from seqguard.config import Config
-from seqguard.errors import AlreadyKnown, TxError
+from seqguard.errors import AlreadyKnown, Quarantined, TxError
 from seqguard.execution.calls import RPC_GAS_CAP, CallArgs, execute_call
 from seqguard.execution.evm import VM, BlockEnv
 from seqguard.execution.tracer import call_trace
 from seqguard.genesis import Genesis, dev_genesis, genesis_to_json, load_genesis, parse_genesis
 from seqguard.ingress import decode_raw_transaction, validate_transaction
+from seqguard.inspection import REJECT, Inspector, Verdict
+from seqguard.inspection.detectors import default_detectors
+from seqguard.quarantine import QuarantineStore
 from seqguard.rpc.format import header_json, log_json
 from seqguard.trace import Trace
 from seqguard.trace.pyevm import trace_from_pyevm
@@ -99,14 +102,31 @@ class Node:
                 min_tip=config.min_tip,
             ),
         )
+        self.quarantine = QuarantineStore(
+            data_dir / "quarantine.sqlite", expiry=config.quarantine_expiry
+        )
+        self.inspector = (
+            Inspector(
+                default_detectors(
+                    deny_senders=config.addresses(config.deny_senders),
+                    deny_recipients=config.addresses(config.deny_recipients),
+                    deny_contracts=config.addresses(config.deny_contracts),
+                ),
+                allow_senders=config.addresses(config.allow_senders),
+                budget=config.inspection_budget,
+            )
+            if config.inspection
+            else None
+        )
         self.journal = Journal(data_dir / "txpool.journal")
-        self.restored = self.pool.restore(self.journal, self.decode)
+        self.restored = self.pool.restore(self.journal, self._decode_unheld)
         self.pool.journal = self.journal
         self.builder = BlockBuilder(
             self.chain,
             coinbase=config.coinbase_bytes,
             max_txs=config.max_block_txs,
             budget=config.effective_build_budget,
+            inspector=self.inspector,
         )
         self._wake = threading.Event()
         self._stop = threading.Event()
@@ -121,6 +141,12 @@ class Node:
     def decode(raw: bytes) -> Tx:
         return decode_raw_transaction(raw)
 
+    def _decode_unheld(self, raw: bytes) -> Tx:
+        # the journal may still list a transaction that was quarantined since
+        if self.quarantine.get(keccak(raw)) is not None:
+            raise Quarantined()
+        return decode_raw_transaction(raw)
+
     def send_raw_transaction(self, raw: bytes) -> bytes:
         """Decode, validate and pool ``raw``; its hash once it is safely journaled."""
         try:
@@ -129,6 +155,10 @@ class Node:
             tx_hash = keccak(raw)
             if tx_hash in self.pool or self.chain.db.tx_location(tx_hash) is not None:
                 raise AlreadyKnown()
+            record = self.quarantine.get(tx_hash)
+            if record is not None and record.status != "released":
+                # caught again without executing it again
+                raise Quarantined(f"{record.status} by {', '.join(record.detectors)}: {record.reason}")
             tx = decode_raw_transaction(raw)
             head = self.chain.head
             validate_transaction(
@@ -163,6 +193,7 @@ class Node:
             self._thread.join(timeout=30)
         self.pool.rotate_journal()
         self.journal.close()
+        self.quarantine.close()
         self.chain.close()
 
     def _block_loop(self) -> None:
@@ -200,6 +231,7 @@ class Node:
     def seal_block(self) -> BuiltBlock | None:
         """Build, persist and announce one block (builder thread)."""
         built = self.builder.build(self.pool.best)
+        self._hold(built.held)
         if not built.txs and not self.config.empty_blocks:
             if built.invalid:
                 self.pool.on_block(built.invalid)
@@ -227,6 +259,17 @@ class Node:
             except Exception:
                 log.exception("block listener failed")
         return built
+
+    def _hold(self, held: list[tuple[Tx, Verdict]]) -> None:
+        for tx, verdict in held:
+            status = "rejected" if verdict.action == REJECT else "quarantined"
+            self.quarantine.hold(tx, verdict, status=status)
+            self.pool.remove(tx.hash)  # later nonces of the sender become queued behind it
+            for name in verdict.detectors:
+                metrics.TXS_QUARANTINED.labels(name).inc()
+            log.warning("%s 0x%s from 0x%s: %s", status, tx.hash.hex(), tx.sender.hex(), verdict.reason)
+        if held:
+            metrics.QUARANTINE_SIZE.set(self.quarantine.count())
 
     # -- tracing ----------------------------------------------------------------
     def _replay(self, tx_hash: bytes) -> tuple[Tx, Any, Any, int] | None:

@@ -20,6 +20,8 @@ from seqguard.abc import BestTransactions
 from seqguard.chain import Chain
 from seqguard.execution.evm import VM, make_state, seal_block
 from seqguard.execution.roots import ordered_trie_root
+from seqguard.inspection import ALLOW, Context, Inspector, Verdict
+from seqguard.trace.pyevm import trace_from_pyevm
 from seqguard.types import Block, Log, Receipt, Tx
 
 log = logging.getLogger(__name__)
@@ -33,6 +35,7 @@ class BuiltBlock:
     txs: list[Tx]
     receipts: list[Receipt]
     invalid: list[Tx] = field(default_factory=list)  # could not execute (stale nonce, funds)
+    held: list[tuple[Tx, Verdict]] = field(default_factory=list)  # stopped by inspection
     build_seconds: float = 0.0
 
 
@@ -48,6 +51,7 @@ class BlockBuilder:
         coinbase: bytes = b"\x00" * 20,
         max_txs: int = 10_000,
         budget: float | None = None,
+        inspector: Inspector | None = None,
         clock: Callable[[], float] = time.time,
     ) -> None:
         self.chain = chain
@@ -56,6 +60,7 @@ class BlockBuilder:
         # seconds of execution per block; the rest waits for the next block, so a
         # flood of transactions cannot stretch one block far past the block time
         self.budget = budget
+        self.inspector = inspector
         self.clock = clock
 
     def next_timestamp(self, parent: Block) -> int:
@@ -79,6 +84,8 @@ class BlockBuilder:
         receipts: list[Receipt] = []
         encoded_receipts: list[bytes] = []
         invalid: list[Tx] = []
+        held: list[tuple[Tx, Verdict]] = []
+        context = Context(block_number=env.number, timestamp=env.timestamp)
         bloom = 0
         cumulative = 0
         log_index = 0
@@ -96,9 +103,18 @@ class BlockBuilder:
                 best.mark_invalid(tx)
                 invalid.append(tx)
                 continue
+            gas_used = VM.finalize_gas_used(tx.evm, comp)
+            if self.inspector is not None:
+                # judged on the state it really ran on; a held transaction is undone
+                # here, so it costs one execution
+                verdict = self.inspector.judge(trace_from_pyevm(tx, comp, state, gas_used), context)
+                if verdict.action != ALLOW:
+                    state.revert(snapshot)
+                    best.mark_invalid(tx)  # the sender's later nonces wait behind it
+                    held.append((tx, verdict))
+                    continue
             state.commit(snapshot)
 
-            gas_used = VM.finalize_gas_used(tx.evm, comp)
             cumulative += gas_used
             index = len(txs)
             evm_receipt = tx.evm.make_receipt(
@@ -163,4 +179,4 @@ class BlockBuilder:
             receipt.block_hash = block.hash
             for entry in receipt.logs:
                 entry.block_hash = block.hash
-        return BuiltBlock(block, txs, receipts, invalid, time.perf_counter() - started)
+        return BuiltBlock(block, txs, receipts, invalid, held, time.perf_counter() - started)

@@ -9,7 +9,7 @@ from eth_hash.auto import keccak
 
 from seqguard import CLIENT_VERSION
 from seqguard.chain import next_base_fee
-from seqguard.errors import SERVER_ERROR, InvalidParams, RpcError
+from seqguard.errors import SERVER_ERROR, TX_QUARANTINED, InvalidParams, RpcError
 from seqguard.execution.calls import (
     RPC_GAS_CAP,
     CallArgs,
@@ -19,6 +19,7 @@ from seqguard.execution.calls import (
 )
 from seqguard.execution.evm import BlockEnv
 from seqguard.ingress import floor_data_gas, intrinsic_gas
+from seqguard.quarantine import STATUSES
 from seqguard.rpc import params as p
 from seqguard.rpc.format import block_json, d, log_json, q, receipt_json, tx_json
 from seqguard.rpc.registry import MethodRegistry, RpcContext, expect_params
@@ -212,8 +213,19 @@ class EthApi:
 
     def get_transaction_receipt(self, params: list, ctx: RpcContext) -> dict | None:
         (ident,) = expect_params(params, 1)
-        receipt = self.chain.db.receipt(p.hash32(ident, 0))
-        return receipt_json(receipt) if receipt is not None else None
+        tx_hash = p.hash32(ident, 0)
+        receipt = self.chain.db.receipt(tx_hash)
+        if receipt is not None:
+            return receipt_json(receipt)
+        record = self.node.quarantine.get(tx_hash)
+        if record is not None and record.status != "released":
+            # a held transaction has no receipt yet: say who holds it and why
+            raise RpcError(
+                TX_QUARANTINED,
+                f"transaction {record.status} by {', '.join(record.detectors)}: {record.reason}",
+                record.to_json(),
+            )
+        return None
 
     def send_raw_transaction(self, params: list, ctx: RpcContext) -> str:
         (raw,) = expect_params(params, 1)
@@ -448,6 +460,32 @@ class EthApi:
             for side in ("pending", "queued")
         }
 
+    # -- quarantine (public, read-only) --------------------------------------------
+    def get_quarantine(self, params: list, ctx: RpcContext) -> dict | None:
+        (ident,) = expect_params(params, 1)
+        record = self.node.quarantine.get(p.hash32(ident, 0))
+        return record.to_json() if record is not None else None
+
+    def list_quarantine(self, params: list, ctx: RpcContext) -> dict:
+        (options,) = expect_params(params, 0, 1)
+        opts = p.optional_object(options, 0)
+        status = opts.get("status")
+        if status is not None and status not in STATUSES:
+            raise InvalidParams(f"invalid argument 0: status must be one of {', '.join(STATUSES)}")
+        limit = opts.get("limit", 100)
+        if not isinstance(limit, int) or isinstance(limit, bool) or not 0 < limit <= 1000:
+            raise InvalidParams("invalid argument 0: limit must be an integer in 1..1000")
+        cursor = opts.get("cursor")
+        if cursor is not None and (not isinstance(cursor, int) or isinstance(cursor, bool)):
+            raise InvalidParams("invalid argument 0: cursor must be the integer a previous answer gave")
+        records, more = self.node.quarantine.list(
+            status=status,
+            sender=p.address(opts["from"], 0) if opts.get("from") is not None else None,
+            limit=limit,
+            cursor=cursor,
+        )
+        return {"records": [r.to_json() for r in records], "cursor": more}
+
     # -- debug ------------------------------------------------------------------
     def _trace_config(self, value: Any, i: int) -> dict:
         config = p.optional_object(value, i)
@@ -532,6 +570,8 @@ class EthApi:
             "debug_traceTransaction": self.trace_transaction,
             "debug_traceCall": self.trace_call,
             "seqguard_traceTransaction": self.seqguard_trace_transaction,
+            "seqguard_getQuarantine": self.get_quarantine,
+            "seqguard_listQuarantine": self.list_quarantine,
         }
         for name, fn in inline.items():
             registry.register(name, fn, inline=True)

@@ -1,0 +1,183 @@
+"""Persistent quarantine records (SQLite), with the fields of DESIGN §2."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from seqguard.inspection import Verdict
+from seqguard.types import Tx
+
+STATUSES = ("quarantined", "released", "rejected", "expired", "dropped")
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS quarantine (
+    hash           BLOB PRIMARY KEY,
+    sender         BLOB NOT NULL,
+    recipient      BLOB,
+    nonce          INTEGER NOT NULL,
+    raw            BLOB NOT NULL,
+    status         TEXT NOT NULL,
+    detectors      TEXT NOT NULL,
+    reason         TEXT NOT NULL,
+    score          REAL NOT NULL,
+    loss_wei       TEXT NOT NULL,
+    quarantined_at REAL NOT NULL,
+    expires_at     REAL,
+    released_at    REAL,
+    released_by    TEXT,
+    release_reason TEXT,
+    seq            INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS quarantine_by_status ON quarantine (status, seq);
+CREATE INDEX IF NOT EXISTS quarantine_by_sender ON quarantine (sender, seq);
+"""
+
+
+@dataclass(slots=True)
+class QuarantineRecord:
+    hash: bytes
+    sender: bytes
+    to: bytes | None
+    nonce: int
+    raw: bytes
+    status: str
+    detectors: list[str]
+    reason: str
+    score: float
+    estimated_loss_wei: int
+    quarantined_at: float
+    expires_at: float | None
+    released_at: float | None
+    released_by: str | None
+    release_reason: str | None
+    seq: int
+
+    def to_json(self) -> dict[str, Any]:
+        """The record as ``seqguard_getQuarantine`` answers it."""
+        return {
+            "hash": "0x" + self.hash.hex(),
+            "from": "0x" + self.sender.hex(),
+            "to": "0x" + self.to.hex() if self.to is not None else None,
+            "nonce": hex(self.nonce),
+            "status": self.status,
+            "detectors": self.detectors,
+            "reason": self.reason,
+            "score": self.score,
+            "estimatedLossWei": hex(self.estimated_loss_wei),
+            "quarantinedAt": int(self.quarantined_at),
+            "expiresAt": int(self.expires_at) if self.expires_at is not None else None,
+            "releasedAt": int(self.released_at) if self.released_at is not None else None,
+            "releasedBy": self.released_by,
+            "releaseReason": self.release_reason,
+        }
+
+
+class QuarantineStore:
+    """Safe from any thread; every write is one SQLite transaction."""
+
+    def __init__(self, path: str | Path, *, expiry: float | None = None) -> None:
+        self.path = str(path)
+        self.expiry = expiry  # seconds a record stays held; None holds it until an operator acts
+        self._local = threading.local()
+        self._lock = threading.Lock()
+        self._conn().executescript(_SCHEMA)
+
+    def _conn(self) -> sqlite3.Connection:
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=NORMAL")
+            conn.execute("PRAGMA busy_timeout=5000")
+            self._local.conn = conn
+        return conn
+
+    def hold(
+        self, tx: Tx, verdict: Verdict, *, status: str = "quarantined", now: float | None = None
+    ) -> QuarantineRecord:
+        now = time.time() if now is None else now
+        expires = now + self.expiry if self.expiry is not None else None
+        with self._lock:
+            conn = self._conn()
+            seq = conn.execute("SELECT COALESCE(MAX(seq), 0) + 1 FROM quarantine").fetchone()[0]
+            conn.execute(
+                "INSERT OR REPLACE INTO quarantine VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                (
+                    tx.hash, tx.sender, tx.to, tx.nonce, tx.raw, status,
+                    json.dumps(verdict.detectors), verdict.reason, verdict.score,
+                    str(verdict.estimated_loss_wei), now, expires, None, None, None, seq,
+                ),
+            )  # fmt: skip
+        record = self.get(tx.hash)
+        assert record is not None
+        return record
+
+    def get(self, tx_hash: bytes) -> QuarantineRecord | None:
+        row = self._conn().execute("SELECT * FROM quarantine WHERE hash=?", (tx_hash,)).fetchone()
+        return _record(row) if row else None
+
+    def is_held(self, tx_hash: bytes) -> bool:
+        row = (
+            self._conn()
+            .execute("SELECT 1 FROM quarantine WHERE hash=? AND status='quarantined'", (tx_hash,))
+            .fetchone()
+        )
+        return row is not None
+
+    def list(
+        self,
+        *,
+        status: str | None = None,
+        sender: bytes | None = None,
+        limit: int = 100,
+        cursor: int | None = None,
+    ) -> tuple[list[QuarantineRecord], int | None]:
+        """Newest first; ``cursor`` is the ``seq`` to continue below."""
+        where, args = ["1=1"], []  # type: ignore[var-annotated]
+        if status is not None:
+            where.append("status=?")
+            args.append(status)
+        if sender is not None:
+            where.append("sender=?")
+            args.append(sender)
+        if cursor is not None:
+            where.append("seq<?")
+            args.append(cursor)
+        rows = (
+            self._conn()
+            .execute(
+                f"SELECT * FROM quarantine WHERE {' AND '.join(where)} ORDER BY seq DESC LIMIT ?",
+                (*args, limit + 1),
+            )
+            .fetchall()
+        )
+        records = [_record(r) for r in rows[:limit]]
+        more = records[-1].seq if len(rows) > limit else None
+        return records, more
+
+    def count(self, status: str = "quarantined") -> int:
+        return (
+            self._conn()
+            .execute("SELECT COUNT(*) FROM quarantine WHERE status=?", (status,))
+            .fetchone()[0]
+        )
+
+    def close(self) -> None:
+        conn = getattr(self._local, "conn", None)
+        if conn is not None:
+            conn.close()
+            self._local.conn = None
+
+
+def _record(row: tuple) -> QuarantineRecord:
+    (h, sender, to, nonce, raw, status, detectors, reason, score, loss, at, expires,
+     released_at, released_by, release_reason, seq) = row  # fmt: skip
+    return QuarantineRecord(h, sender, to, nonce, raw, status, json.loads(detectors), reason,
+                            score, int(loss), at, expires, released_at, released_by,
+                            release_reason, seq)  # fmt: skip
