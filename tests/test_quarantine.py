@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
+from eth_account import Account
+from eth_account.messages import encode_defunct
 
 from seqguard.inspection import QUARANTINE, Context, Detector, Finding, Inspector
+from seqguard.rpc.admin import admin_message
 from seqguard.trace import Trace, TxInfo
 from support.chain import dev_accounts
 
@@ -129,3 +134,114 @@ def test_allow_listed_senders_bypass_inspection() -> None:
     inspector = Inspector([Flags(1.0)], allow_senders={keeper})
     assert inspector.judge(trace_from(keeper), CTX).action == "allow"
     assert inspector.judge(trace_from(b"\x08" * 20), CTX).action == QUARANTINE
+
+
+def admin_call(rpc: Any, method: str, args: dict[str, Any], *, token: str | None = None) -> dict:
+    headers = {"authorization": f"Bearer {token}"} if token else {}
+    body = {"jsonrpc": "2.0", "id": 1, "method": method, "params": [args]}
+    return httpx.post(rpc.url, json=body, headers=headers, timeout=30).json()
+
+
+def signed(
+    method: str, args: dict[str, Any], key: Any, timestamp: int | None = None
+) -> dict[str, Any]:
+    ts = int(time.time()) if timestamp is None else timestamp
+    message = encode_defunct(text=admin_message(method, args, ts))
+    signature = "0x" + bytes(Account.sign_message(message, key).signature).hex()
+    return {**args, "auth": {"timestamp": ts, "signature": signature}}
+
+
+@pytest.mark.slow
+def test_operator_release_reject_and_expiry(nodes: Any, tmp_path: Path) -> None:
+    alice, bob, carol, dave, admin = dev_accounts(5)
+    config = tmp_path / "node.toml"
+    config.write_text(
+        f'deny_senders = ["{bob.address.lower()}", "{carol.address.lower()}", "{dave.address.lower()}"]\n'
+        f'admin_addresses = ["{admin.address.lower()}"]\n'
+        'admin_token = "s3cret"\n'
+    )
+    node = nodes.seqguard("operated", block_time=0, extra_args=["--config", str(config)])
+    rpc = node.rpc
+    held = rpc.call("eth_sendRawTransaction", sign(bob, 0))
+    later = rpc.call("eth_sendRawTransaction", sign(bob, 1))
+    rpc.wait_receipt(rpc.call("eth_sendRawTransaction", sign(alice, 0)))
+    assert rpc.call("seqguard_getQuarantine", held)["status"] == "quarantined"
+
+    # nobody unauthenticated or badly signed changes anything
+    release = {"hash": held, "reason": "checked by ops: false positive"}
+    assert admin_call(rpc, "seqguard_release", release)["error"]["code"] == -32001
+    assert admin_call(rpc, "seqguard_release", release, token="wrong")["error"]["code"] == -32001
+    forged = signed("seqguard_release", release, alice.key)  # alice is no admin
+    assert (
+        "not signed by an admin" in admin_call(rpc, "seqguard_release", forged)["error"]["message"]
+    )
+    stale = signed("seqguard_release", release, admin.key, timestamp=int(time.time()) - 3600)
+    assert "timestamp" in admin_call(rpc, "seqguard_release", stale)["error"]["message"]
+    tampered = signed("seqguard_release", release, admin.key)
+    tampered["hash"] = later
+    assert admin_call(rpc, "seqguard_release", tampered)["error"]["code"] == -32001
+    assert (
+        admin_call(rpc, "seqguard_release", {"hash": held}, token="s3cret")["error"]["code"]
+        == -32602
+    )
+    assert rpc.call("seqguard_getQuarantine", held)["status"] == "quarantined"
+
+    # a signed release: the transaction re-enters the builder without re-inspection
+    good = signed("seqguard_release", release, admin.key)
+    record = admin_call(rpc, "seqguard_release", good)["result"]
+    assert record["status"] == "released" and record["releasedBy"] == admin.address.lower()
+    assert admin_call(rpc, "seqguard_release", good)["error"]["code"] == -32001  # no replay
+    receipt = rpc.wait_receipt(held)
+    assert receipt["status"] == "0x1"
+    # the nonce that waited behind it now runs, and is judged on its own: held too
+    assert (
+        rpc.wait_for(lambda: rpc.call("seqguard_getQuarantine", later), timeout=10)["nonce"]
+        == "0x1"
+    )
+    assert int(receipt["blockNumber"], 16) > 1
+
+    # reject with the bearer token
+    carols = rpc.call("eth_sendRawTransaction", sign(carol, 0))
+    rpc.wait_for(lambda: rpc.call("seqguard_getQuarantine", carols), timeout=10)
+    rejected = admin_call(
+        rpc, "seqguard_reject", {"hash": carols, "reason": "drainer"}, token="s3cret"
+    )
+    assert (
+        rejected["result"]["status"] == "rejected" and rejected["result"]["releasedBy"] == "token"
+    )
+    assert (
+        rpc.request("eth_getTransactionReceipt", [carols])["error"]["data"]["status"] == "rejected"
+    )
+
+    # extend, then expiry releases it
+    daves = rpc.call("eth_sendRawTransaction", sign(dave, 0))
+    rpc.wait_for(lambda: rpc.call("seqguard_getQuarantine", daves), timeout=10)
+    extended = admin_call(
+        rpc,
+        "seqguard_extend",
+        {"hash": daves, "seconds": 1, "reason": "short look"},
+        token="s3cret",
+    )
+    assert extended["result"]["expiresAt"] is not None
+    rpc.wait_for(
+        lambda: rpc.call("seqguard_getQuarantine", daves)["status"] == "expired", timeout=15
+    )
+    assert rpc.wait_receipt(daves, timeout=15)["status"] == "0x1"
+
+    log = admin_call(rpc, "seqguard_auditLog", {"limit": 50}, token="s3cret")["result"]
+    actions = [(entry["actor"], entry["action"]) for entry in log]
+    assert ("inspector", "quarantined") in actions
+    assert (admin.address.lower(), "released") in actions
+    assert ("token", "rejected") in actions and ("expiry", "expired") in actions
+    assert rpc.call("seqguard_detectors") == [
+        {"name": "deny-list", "enabled": True, "action": "quarantine", "threshold": 0.5}
+    ]
+    changed = admin_call(
+        rpc, "seqguard_setDetector", {"name": "deny-list", "enabled": False}, token="s3cret"
+    )
+    assert changed["result"]["enabled"] is False
+    # with the detector off, a deny-listed sender goes through
+    assert (
+        rpc.wait_receipt(rpc.call("eth_sendRawTransaction", sign(carol, 0, value=2)))["status"]
+        == "0x1"
+    )

@@ -41,11 +41,17 @@ class Config:
     # inspection and quarantine
     inspection: bool = True
     inspection_budget: float = 0.1  # seconds per transaction before it is held for re-check
-    quarantine_expiry: float | None = None  # seconds a held transaction waits; none = until an operator acts
+    quarantine_expiry: float | None = (
+        None  # seconds a held transaction waits; none = until an operator acts
+    )
     deny_senders: list[str] = field(default_factory=list)
     deny_recipients: list[str] = field(default_factory=list)
     deny_contracts: list[str] = field(default_factory=list)
     allow_senders: list[str] = field(default_factory=list)
+    admin_token: str | None = (
+        None  # bearer token for the admin methods (prefer SEQGUARD_ADMIN_TOKEN)
+    )
+    admin_addresses: list[str] = field(default_factory=list)  # may sign admin calls (EIP-191)
     # JSON-RPC limits
     max_request_bytes: int = 5 * 1024 * 1024
     max_batch: int = 1000
@@ -87,7 +93,13 @@ class Config:
             raise ConfigError(
                 f"ordering {self.ordering!r} is unknown; choose one of {', '.join(ORDERINGS)}"
             )
-        for name in ("deny_senders", "deny_recipients", "deny_contracts", "allow_senders"):
+        for name in (
+            "deny_senders",
+            "deny_recipients",
+            "deny_contracts",
+            "allow_senders",
+            "admin_addresses",
+        ):
             for text in getattr(self, name):
                 if not (text.startswith("0x") and len(text) == 42):
                     raise ConfigError(f"{name}: {text!r} is not a 0x-prefixed 20-byte address")

@@ -7,10 +7,12 @@ the only writer of the chain.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import threading
 import time
+from collections.abc import Iterable
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -30,7 +32,7 @@ from seqguard.genesis import Genesis, dev_genesis, genesis_to_json, load_genesis
 from seqguard.ingress import decode_raw_transaction, validate_transaction
 from seqguard.inspection import REJECT, Inspector, Verdict
 from seqguard.inspection.detectors import default_detectors
-from seqguard.quarantine import QuarantineStore
+from seqguard.quarantine import QuarantineError, QuarantineRecord, QuarantineStore
 from seqguard.rpc.format import header_json, log_json
 from seqguard.trace import Trace
 from seqguard.trace.pyevm import trace_from_pyevm
@@ -158,7 +160,9 @@ class Node:
             record = self.quarantine.get(tx_hash)
             if record is not None and record.status != "released":
                 # caught again without executing it again
-                raise Quarantined(f"{record.status} by {', '.join(record.detectors)}: {record.reason}")
+                raise Quarantined(
+                    f"{record.status} by {', '.join(record.detectors)}: {record.reason}"
+                )
             tx = decode_raw_transaction(raw)
             head = self.chain.head
             validate_transaction(
@@ -216,7 +220,9 @@ class Node:
                 metrics.POOL_QUEUED.set(queued)
                 if pending == 0 and not self.config.empty_blocks:
                     self.pool.expire()
-                    continue
+                    self._quarantine_upkeep(())
+                    if not self.pool.status()[0]:
+                        continue
                 built = self.seal_block()
                 if built is not None:
                     now = time.monotonic()
@@ -238,6 +244,8 @@ class Node:
             return None
         self.chain.append(built.block, [tx.raw for tx in built.txs], built.receipts)
         self.pool.on_block(built.txs + built.invalid)
+        self.builder.bypass.difference_update(tx.hash for tx in built.txs)
+        self._quarantine_upkeep(tx.sender for tx in built.txs)
         block = built.block
         metrics.HEAD_BLOCK.set(block.number)
         metrics.BLOCK_BUILD_SECONDS.observe(built.build_seconds)
@@ -260,6 +268,52 @@ class Node:
                 log.exception("block listener failed")
         return built
 
+    # -- quarantine ---------------------------------------------------------------
+    def release_held(
+        self, tx_hash: bytes, *, by: str, reason: str, expired: bool = False
+    ) -> QuarantineRecord:
+        """Let a held transaction re-enter the builder, without inspecting it again.
+
+        One that can no longer execute (its nonce used, its funds gone) is
+        dropped instead.
+        """
+        record = self.quarantine.get(tx_hash)
+        if record is None or record.status != "quarantined":
+            state = "was never quarantined" if record is None else f"is {record.status}"
+            raise QuarantineError(f"0x{tx_hash.hex()} {state}")
+        tx = self.decode(record.raw)
+        self.builder.bypass.add(tx.hash)
+        try:
+            self.pool.add(tx)
+        except TxError as exc:
+            self.builder.bypass.discard(tx.hash)
+            dropped = self.quarantine.drop(tx_hash, reason=f"can no longer execute: {exc.message}")
+            metrics.QUARANTINE_SIZE.set(self.quarantine.count())
+            return dropped
+        if expired:
+            released = self.quarantine.expire(tx_hash)
+        else:
+            released = self.quarantine.release(tx_hash, by=by, reason=reason)
+        metrics.QUARANTINE_SIZE.set(self.quarantine.count())
+        return released
+
+    def _quarantine_upkeep(self, senders: Iterable[bytes]) -> None:
+        """Release what expired; drop what the chain made impossible."""
+        for record in self.quarantine.due():
+            try:
+                self.release_held(record.hash, by="expiry", reason="expired", expired=True)
+            except QuarantineError:
+                continue  # an operator acted on it meanwhile
+        for sender in set(senders):
+            nonce = self.head_state.get_nonce(sender)
+            held, _ = self.quarantine.list(status="quarantined", sender=sender, limit=1000)
+            for record in held:
+                if record.nonce < nonce:
+                    with contextlib.suppress(QuarantineError):
+                        self.quarantine.drop(
+                            record.hash, reason=f"nonce {record.nonce} was used meanwhile"
+                        )
+
     def _hold(self, held: list[tuple[Tx, Verdict]]) -> None:
         for tx, verdict in held:
             status = "rejected" if verdict.action == REJECT else "quarantined"
@@ -267,7 +321,9 @@ class Node:
             self.pool.remove(tx.hash)  # later nonces of the sender become queued behind it
             for name in verdict.detectors:
                 metrics.TXS_QUARANTINED.labels(name).inc()
-            log.warning("%s 0x%s from 0x%s: %s", status, tx.hash.hex(), tx.sender.hex(), verdict.reason)
+            log.warning(
+                "%s 0x%s from 0x%s: %s", status, tx.hash.hex(), tx.sender.hex(), verdict.reason
+            )
         if held:
             metrics.QUARANTINE_SIZE.set(self.quarantine.count())
 

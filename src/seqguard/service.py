@@ -10,6 +10,7 @@ from seqguard.config import Config
 from seqguard.node import Node, block_event
 from seqguard.rpc import filters as rpc_filters
 from seqguard.rpc import subscriptions as rpc_subscriptions
+from seqguard.rpc.admin import AdminApi
 from seqguard.rpc.eth import EthApi
 from seqguard.rpc.format import tx_json
 from seqguard.rpc.registry import MethodRegistry
@@ -28,6 +29,11 @@ class NodeServer:
         self.registry = MethodRegistry()
         self.eth = EthApi(self.node)
         self.eth.register(self.registry)
+        AdminApi(
+            self.node,
+            token=config.admin_token,
+            admins=config.addresses(config.admin_addresses),
+        ).register(self.registry)
         self.filters = rpc_filters.FilterManager(
             self.bus, get_logs=self.eth.logs_for, head=lambda: self.node.chain.head.number
         )

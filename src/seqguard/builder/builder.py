@@ -61,6 +61,8 @@ class BlockBuilder:
         # flood of transactions cannot stretch one block far past the block time
         self.budget = budget
         self.inspector = inspector
+        # released from quarantine: executed without being inspected again
+        self.bypass: set[bytes] = set()
         self.clock = clock
 
     def next_timestamp(self, parent: Block) -> int:
@@ -104,7 +106,7 @@ class BlockBuilder:
                 invalid.append(tx)
                 continue
             gas_used = VM.finalize_gas_used(tx.evm, comp)
-            if self.inspector is not None:
+            if self.inspector is not None and tx.hash not in self.bypass:
                 # judged on the state it really ran on; a held transaction is undone
                 # here, so it costs one execution
                 verdict = self.inspector.judge(trace_from_pyevm(tx, comp, state, gas_used), context)

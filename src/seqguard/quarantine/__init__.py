@@ -1,5 +1,5 @@
 """Quarantine: transactions held by inspection, with their full history."""
 
-from seqguard.quarantine.store import STATUSES, QuarantineRecord, QuarantineStore
+from seqguard.quarantine.store import STATUSES, QuarantineError, QuarantineRecord, QuarantineStore
 
-__all__ = ["STATUSES", "QuarantineRecord", "QuarantineStore"]
+__all__ = ["STATUSES", "QuarantineError", "QuarantineRecord", "QuarantineStore"]

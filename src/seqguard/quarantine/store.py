@@ -36,7 +36,19 @@ CREATE TABLE IF NOT EXISTS quarantine (
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS quarantine_by_status ON quarantine (status, seq);
 CREATE INDEX IF NOT EXISTS quarantine_by_sender ON quarantine (sender, seq);
+CREATE TABLE IF NOT EXISTS audit (
+    id     INTEGER PRIMARY KEY AUTOINCREMENT,
+    at     REAL NOT NULL,
+    actor  TEXT NOT NULL,
+    action TEXT NOT NULL,
+    target TEXT,
+    detail TEXT NOT NULL
+);
 """
+
+
+class QuarantineError(ValueError):
+    """An operator action that does not apply to the record (unknown, wrong status)."""
 
 
 @dataclass(slots=True)
@@ -114,9 +126,127 @@ class QuarantineStore:
                     str(verdict.estimated_loss_wei), now, expires, None, None, None, seq,
                 ),
             )  # fmt: skip
+            self.audit("inspector", status, "0x" + tx.hash.hex(),
+                       {"detectors": verdict.detectors, "reason": verdict.reason, "score": verdict.score},
+                       now=now)  # fmt: skip
         record = self.get(tx.hash)
         assert record is not None
         return record
+
+    # -- operator actions and expiry -------------------------------------------------
+    def _transition(
+        self, tx_hash: bytes, status: str, by: str, reason: str, now: float | None
+    ) -> QuarantineRecord:
+        now = time.time() if now is None else now
+        with self._lock:
+            record = self.get(tx_hash)
+            if record is None:
+                raise QuarantineError(f"0x{tx_hash.hex()} was never quarantined")
+            if record.status != "quarantined":
+                raise QuarantineError(f"0x{tx_hash.hex()} is {record.status}, not quarantined")
+            self._conn().execute(
+                "UPDATE quarantine SET status=?, released_at=?, released_by=?, release_reason=? WHERE hash=?",
+                (status, now, by, reason, tx_hash),
+            )
+            self.audit(by, status, "0x" + tx_hash.hex(), {"reason": reason}, now=now)
+        updated = self.get(tx_hash)
+        assert updated is not None
+        return updated
+
+    def release(
+        self, tx_hash: bytes, *, by: str, reason: str, now: float | None = None
+    ) -> QuarantineRecord:
+        return self._transition(tx_hash, "released", by, reason, now)
+
+    def reject(
+        self, tx_hash: bytes, *, by: str, reason: str, now: float | None = None
+    ) -> QuarantineRecord:
+        return self._transition(tx_hash, "rejected", by, reason, now)
+
+    def drop(self, tx_hash: bytes, *, reason: str, now: float | None = None) -> QuarantineRecord:
+        return self._transition(tx_hash, "dropped", "sequencer", reason, now)
+
+    def extend(
+        self,
+        tx_hash: bytes,
+        seconds: float | None,
+        *,
+        by: str,
+        reason: str,
+        now: float | None = None,
+    ) -> QuarantineRecord:
+        """Hold ``seconds`` longer from now (None: until an operator acts)."""
+        now = time.time() if now is None else now
+        with self._lock:
+            record = self.get(tx_hash)
+            if record is None or record.status != "quarantined":
+                raise QuarantineError(f"0x{tx_hash.hex()} is not quarantined")
+            expires = None if seconds is None else now + seconds
+            self._conn().execute(
+                "UPDATE quarantine SET expires_at=? WHERE hash=?", (expires, tx_hash)
+            )
+            self.audit(
+                by,
+                "extend",
+                "0x" + tx_hash.hex(),
+                {"reason": reason, "expiresAt": expires},
+                now=now,
+            )
+        updated = self.get(tx_hash)
+        assert updated is not None
+        return updated
+
+    def due(self, now: float | None = None) -> list[QuarantineRecord]:
+        """Held records whose expiry has passed."""
+        now = time.time() if now is None else now
+        rows = (
+            self._conn()
+            .execute(
+                "SELECT * FROM quarantine WHERE status='quarantined' AND expires_at IS NOT NULL AND expires_at<=?",
+                (now,),
+            )
+            .fetchall()
+        )
+        return [_record(r) for r in rows]
+
+    def expire(self, tx_hash: bytes, *, now: float | None = None) -> QuarantineRecord:
+        return self._transition(tx_hash, "expired", "expiry", "quarantine period ended", now)
+
+    # -- audit log ------------------------------------------------------------------
+    def audit(
+        self,
+        actor: str,
+        action: str,
+        target: str | None,
+        detail: dict[str, Any],
+        *,
+        now: float | None = None,
+    ) -> None:
+        self._conn().execute(
+            "INSERT INTO audit (at, actor, action, target, detail) VALUES (?,?,?,?,?)",
+            (time.time() if now is None else now, actor, action, target, json.dumps(detail)),
+        )
+
+    def audit_log(self, *, limit: int = 100, before: int | None = None) -> list[dict[str, Any]]:
+        rows = (
+            self._conn()
+            .execute(
+                "SELECT id, at, actor, action, target, detail FROM audit WHERE id < ? ORDER BY id DESC LIMIT ?",
+                (before if before is not None else 2**62, limit),
+            )
+            .fetchall()
+        )
+        return [
+            {
+                "id": i,
+                "at": at,
+                "actor": actor,
+                "action": action,
+                "target": target,
+                "detail": json.loads(detail),
+            }
+            for i, at, actor, action, target, detail in rows
+        ]
 
     def get(self, tx_hash: bytes) -> QuarantineRecord | None:
         row = self._conn().execute("SELECT * FROM quarantine WHERE hash=?", (tx_hash,)).fetchone()

@@ -477,7 +477,9 @@ class EthApi:
             raise InvalidParams("invalid argument 0: limit must be an integer in 1..1000")
         cursor = opts.get("cursor")
         if cursor is not None and (not isinstance(cursor, int) or isinstance(cursor, bool)):
-            raise InvalidParams("invalid argument 0: cursor must be the integer a previous answer gave")
+            raise InvalidParams(
+                "invalid argument 0: cursor must be the integer a previous answer gave"
+            )
         records, more = self.node.quarantine.list(
             status=status,
             sender=p.address(opts["from"], 0) if opts.get("from") is not None else None,

@@ -86,7 +86,11 @@ def trace_from_pyevm(tx: Tx, comp: ComputationAPI, state: SeqState, gas_used: in
         for address, before in state.balances_before.items()
         if (after := state.get_balance(address)) != before
     ]
-    reason = decode_revert_reason(comp.output) if comp.is_error and isinstance(comp.error, Revert) else None
+    reason = (
+        decode_revert_reason(comp.output)
+        if comp.is_error and isinstance(comp.error, Revert)
+        else None
+    )
     return Trace(
         tx=tx_info(tx),
         success=not comp.is_error,

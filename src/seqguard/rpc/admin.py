@@ -1,0 +1,187 @@
+"""Operator methods: release, reject, extend, detector settings, audit log.
+
+Every call must be authenticated, one of two ways:
+
+- ``Authorization: Bearer <admin_token>`` (HTTP header, or the WebSocket upgrade's);
+- an EIP-191 signature by a configured admin address: the single parameter
+  object carries ``"auth": {"timestamp": <unix seconds>, "signature": "0x…"}``,
+  signed over ``admin_message(method, params_without_auth, timestamp)``.
+  The timestamp must be within ``MAX_SKEW`` seconds, and a signature is
+  accepted once.
+
+An unauthenticated or badly signed call changes nothing and answers -32001.
+Every action is written to the audit log with who and when.
+"""
+
+from __future__ import annotations
+
+import hmac
+import json
+import threading
+import time
+from typing import TYPE_CHECKING, Any
+
+from eth_account import Account
+from eth_account.messages import encode_defunct
+
+from seqguard.errors import RpcError
+from seqguard.inspection.base import ACTIONS
+from seqguard.quarantine import QuarantineError
+from seqguard.rpc import params as p
+from seqguard.rpc.registry import MethodRegistry, RpcContext, expect_params
+
+if TYPE_CHECKING:
+    from seqguard.node import Node
+
+UNAUTHORIZED = -32001
+MAX_SKEW = 300  # seconds
+
+
+def admin_message(method: str, params: dict[str, Any], timestamp: int) -> str:
+    """The text an admin signs (EIP-191 personal_sign) to authorize one call."""
+    body = json.dumps(params, sort_keys=True, separators=(",", ":"))
+    return f"seqguard admin\n{method}\n{body}\n{timestamp}"
+
+
+class AdminApi:
+    def __init__(
+        self,
+        node: Node,
+        *,
+        token: str | None,
+        admins: set[bytes],
+        clock: Any = time.time,
+    ) -> None:
+        self.node = node
+        self.token = token or None
+        self.admins = admins
+        self.clock = clock
+        self._seen: dict[str, float] = {}  # signature -> timestamp, against replays
+        self._lock = threading.Lock()
+
+    # -- authentication -------------------------------------------------------------
+    def authorize(self, method: str, args: dict[str, Any], ctx: RpcContext) -> str:
+        """Who is calling (for the audit log); raises -32001 if nobody we trust."""
+        header = ctx.headers.get("authorization") if ctx.headers else None
+        if (
+            self.token
+            and header
+            and hmac.compare_digest(header.encode(), f"Bearer {self.token}".encode())
+        ):
+            return "token"
+        auth = args.get("auth")
+        if not isinstance(auth, dict):
+            raise RpcError(
+                UNAUTHORIZED, "unauthorized: send a bearer token or an admin signature (see README)"
+            )
+        timestamp, signature = auth.get("timestamp"), auth.get("signature")
+        if not isinstance(timestamp, int) or not isinstance(signature, str):
+            raise RpcError(
+                UNAUTHORIZED, "unauthorized: auth needs an integer timestamp and a hex signature"
+            )
+        now = self.clock()
+        if abs(now - timestamp) > MAX_SKEW:
+            raise RpcError(UNAUTHORIZED, f"unauthorized: timestamp is more than {MAX_SKEW} s off")
+        unsigned = {k: v for k, v in args.items() if k != "auth"}
+        try:
+            signer = Account.recover_message(
+                encode_defunct(text=admin_message(method, unsigned, timestamp)), signature=signature
+            )
+        except Exception:
+            raise RpcError(UNAUTHORIZED, "unauthorized: malformed signature") from None
+        if bytes.fromhex(signer[2:]) not in self.admins:
+            raise RpcError(UNAUTHORIZED, "unauthorized: not signed by an admin address")
+        with self._lock:
+            self._seen = {s: t for s, t in self._seen.items() if abs(now - t) <= MAX_SKEW}
+            if signature in self._seen:
+                raise RpcError(UNAUTHORIZED, "unauthorized: this signature was already used")
+            self._seen[signature] = timestamp
+        return signer.lower()
+
+    def _args(self, method: str, params: list, ctx: RpcContext) -> tuple[dict[str, Any], str]:
+        (obj,) = expect_params(params, 1)
+        args = p.optional_object(obj, 0)
+        return args, self.authorize(method, args, ctx)
+
+    @staticmethod
+    def _reason(args: dict[str, Any]) -> str:
+        reason = args.get("reason")
+        if not isinstance(reason, str) or not reason.strip():
+            raise RpcError(-32602, "invalid argument 0: a non-empty reason is required")
+        return reason.strip()[:1000]
+
+    # -- methods --------------------------------------------------------------------
+    def release(self, params: list, ctx: RpcContext) -> dict:
+        args, actor = self._args("seqguard_release", params, ctx)
+        tx_hash, reason = p.hash32(args.get("hash"), 0), self._reason(args)
+        try:
+            return self.node.release_held(tx_hash, by=actor, reason=reason).to_json()
+        except QuarantineError as exc:
+            raise RpcError(-32000, str(exc)) from None
+
+    def reject(self, params: list, ctx: RpcContext) -> dict:
+        args, actor = self._args("seqguard_reject", params, ctx)
+        tx_hash, reason = p.hash32(args.get("hash"), 0), self._reason(args)
+        try:
+            return self.node.quarantine.reject(tx_hash, by=actor, reason=reason).to_json()
+        except QuarantineError as exc:
+            raise RpcError(-32000, str(exc)) from None
+
+    def extend(self, params: list, ctx: RpcContext) -> dict:
+        args, actor = self._args("seqguard_extend", params, ctx)
+        tx_hash, reason = p.hash32(args.get("hash"), 0), self._reason(args)
+        seconds = args.get("seconds")
+        if seconds is not None and (
+            not isinstance(seconds, (int, float)) or isinstance(seconds, bool) or seconds <= 0
+        ):
+            raise RpcError(
+                -32602,
+                "invalid argument 0: seconds must be positive, or null to hold until an operator acts",
+            )
+        try:
+            return self.node.quarantine.extend(tx_hash, seconds, by=actor, reason=reason).to_json()
+        except QuarantineError as exc:
+            raise RpcError(-32000, str(exc)) from None
+
+    def set_detector(self, params: list, ctx: RpcContext) -> dict:
+        args, actor = self._args("seqguard_setDetector", params, ctx)
+        inspector = self.node.inspector
+        if inspector is None:
+            raise RpcError(-32000, "inspection is off on this node (inspection = false)")
+        changes = {k: args[k] for k in ("enabled", "action", "threshold") if k in args}
+        if "action" in changes and changes["action"] not in ACTIONS:
+            raise RpcError(
+                -32602, f"invalid argument 0: action must be one of {', '.join(ACTIONS)}"
+            )
+        try:
+            settings = inspector.configure(str(args.get("name")), **changes)
+        except (KeyError, ValueError, TypeError) as exc:
+            raise RpcError(-32602, f"invalid argument 0: {exc}") from None
+        self.node.quarantine.audit(actor, "setDetector", str(args.get("name")), changes)
+        return {"name": args.get("name"), "enabled": settings.enabled, "action": settings.action,
+                "threshold": settings.threshold}  # fmt: skip
+
+    def audit_log(self, params: list, ctx: RpcContext) -> list:
+        args, _ = self._args("seqguard_auditLog", params, ctx)
+        limit = args.get("limit", 100)
+        if not isinstance(limit, int) or not 0 < limit <= 1000:
+            raise RpcError(-32602, "invalid argument 0: limit must be an integer in 1..1000")
+        return self.node.quarantine.audit_log(limit=limit, before=args.get("before"))
+
+    def detectors(self, params: list, ctx: RpcContext) -> list:
+        """Public: the detectors and their current settings."""
+        inspector = self.node.inspector
+        if inspector is None:
+            return []
+        return [
+            {"name": name, "enabled": s.enabled, "action": s.action, "threshold": s.threshold}
+            for name, s in sorted(inspector.settings.items())
+        ]
+
+    def register(self, registry: MethodRegistry) -> None:
+        registry.register("seqguard_release", self.release)
+        registry.register("seqguard_reject", self.reject)
+        registry.register("seqguard_extend", self.extend)
+        registry.register("seqguard_setDetector", self.set_detector)
+        registry.register("seqguard_auditLog", self.audit_log)
+        registry.register("seqguard_detectors", self.detectors, inline=True)
