@@ -39,7 +39,7 @@ def test_deny_listed_sender_is_held_explained_and_its_later_nonces_wait(
     rpc = node.rpc
 
     held = rpc.call("eth_sendRawTransaction", sign(bob, 0))
-    later = rpc.call("eth_sendRawTransaction", sign(bob, 1))
+    later = rpc.call("eth_sendRawTransaction", sign(bob, 1, to="0x" + "33" * 20))
     fine = rpc.call("eth_sendRawTransaction", sign(alice, 0))
     assert rpc.wait_receipt(fine)["status"] == "0x1"
 
@@ -163,7 +163,7 @@ def test_operator_release_reject_and_expiry(nodes: Any, tmp_path: Path) -> None:
     node = nodes.seqguard("operated", block_time=0, extra_args=["--config", str(config)])
     rpc = node.rpc
     held = rpc.call("eth_sendRawTransaction", sign(bob, 0))
-    later = rpc.call("eth_sendRawTransaction", sign(bob, 1))
+    later = rpc.call("eth_sendRawTransaction", sign(bob, 1, to="0x" + "33" * 20))
     rpc.wait_receipt(rpc.call("eth_sendRawTransaction", sign(alice, 0)))
     assert rpc.call("seqguard_getQuarantine", held)["status"] == "quarantined"
 
@@ -242,6 +242,8 @@ def test_operator_release_reject_and_expiry(nodes: Any, tmp_path: Path) -> None:
     assert changed["result"]["enabled"] is False
     # with the detector off, a deny-listed sender goes through
     assert (
-        rpc.wait_receipt(rpc.call("eth_sendRawTransaction", sign(carol, 0, value=2)))["status"]
+        rpc.wait_receipt(rpc.call("eth_sendRawTransaction", sign(carol, 0, to="0x" + "44" * 20)))[
+            "status"
+        ]
         == "0x1"
     )

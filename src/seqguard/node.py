@@ -164,6 +164,13 @@ class Node:
                     f"{record.status} by {', '.join(record.detectors)}: {record.reason}"
                 )
             tx = decode_raw_transaction(raw)
+            same = self.quarantine.held_call(tx.sender, tx.to, tx.data)
+            if same is not None:
+                # the same call from the same sender, with another nonce or fee
+                raise Quarantined(
+                    f"the same call is {same.status} (0x{same.hash.hex()}) by "
+                    f"{', '.join(same.detectors)}: {same.reason}"
+                )
             head = self.chain.head
             validate_transaction(
                 tx,

@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from eth_hash.auto import keccak
+
 from seqguard.inspection import Verdict
 from seqguard.types import Tx
 
@@ -32,8 +34,10 @@ CREATE TABLE IF NOT EXISTS quarantine (
     released_at    REAL,
     released_by    TEXT,
     release_reason TEXT,
-    seq            INTEGER NOT NULL
+    seq            INTEGER NOT NULL,
+    call_key       BLOB NOT NULL
 ) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS quarantine_by_call ON quarantine (call_key, status);
 CREATE INDEX IF NOT EXISTS quarantine_by_status ON quarantine (status, seq);
 CREATE INDEX IF NOT EXISTS quarantine_by_sender ON quarantine (sender, seq);
 CREATE TABLE IF NOT EXISTS audit (
@@ -119,11 +123,12 @@ class QuarantineStore:
             conn = self._conn()
             seq = conn.execute("SELECT COALESCE(MAX(seq), 0) + 1 FROM quarantine").fetchone()[0]
             conn.execute(
-                "INSERT OR REPLACE INTO quarantine VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                "INSERT OR REPLACE INTO quarantine VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                 (
                     tx.hash, tx.sender, tx.to, tx.nonce, tx.raw, status,
                     json.dumps(verdict.detectors), verdict.reason, verdict.score,
                     str(verdict.estimated_loss_wei), now, expires, None, None, None, seq,
+                    call_key(tx.sender, tx.to, tx.data),
                 ),
             )  # fmt: skip
             self.audit("inspector", status, "0x" + tx.hash.hex(),
@@ -252,6 +257,18 @@ class QuarantineStore:
         row = self._conn().execute("SELECT * FROM quarantine WHERE hash=?", (tx_hash,)).fetchone()
         return _record(row) if row else None
 
+    def held_call(self, sender: bytes, to: bytes | None, data: bytes) -> QuarantineRecord | None:
+        """A held or rejected record of the same call (sender, target, calldata)."""
+        row = (
+            self._conn()
+            .execute(
+                "SELECT * FROM quarantine WHERE call_key=? AND status IN ('quarantined','rejected') LIMIT 1",
+                (call_key(sender, to, data),),
+            )
+            .fetchone()
+        )
+        return _record(row) if row else None
+
     def is_held(self, tx_hash: bytes) -> bool:
         row = (
             self._conn()
@@ -305,9 +322,14 @@ class QuarantineStore:
             self._local.conn = None
 
 
+def call_key(sender: bytes, to: bytes | None, data: bytes) -> bytes:
+    """Identifies "the same call": a resubmission with another nonce or fee has it too."""
+    return keccak(sender + (to or b"") + b"|" + data)
+
+
 def _record(row: tuple) -> QuarantineRecord:
     (h, sender, to, nonce, raw, status, detectors, reason, score, loss, at, expires,
-     released_at, released_by, release_reason, seq) = row  # fmt: skip
+     released_at, released_by, release_reason, seq, _) = row  # fmt: skip
     return QuarantineRecord(h, sender, to, nonce, raw, status, json.loads(detectors), reason,
                             score, int(loss), at, expires, released_at, released_by,
                             release_reason, seq)  # fmt: skip
