@@ -4,12 +4,16 @@ from __future__ import annotations
 
 from seqguard.inspection.base import Detector
 from seqguard.inspection.detectors.lists import DenyList
+from seqguard.inspection.detectors.reentrancy import Reentrancy
 
 
 def default_detectors(
     *, deny_senders: set[bytes], deny_recipients: set[bytes], deny_contracts: set[bytes]
 ) -> list[Detector]:
-    return [DenyList(senders=deny_senders, recipients=deny_recipients, contracts=deny_contracts)]
+    return [
+        DenyList(senders=deny_senders, recipients=deny_recipients, contracts=deny_contracts),
+        Reentrancy(),
+    ]
 
 
-__all__ = ["DenyList", "default_detectors"]
+__all__ = ["DenyList", "Reentrancy", "default_detectors"]
