@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from seqguard.inspection import Context
 from seqguard.inspection.detectors import Reentrancy
-from seqguard.trace import Frame, Trace, TxInfo
+from seqguard.trace import BalanceDelta, Frame, Trace, TxInfo
 
 USER, VAULT, ATTACKER, TOKEN = (bytes([n]) * 20 for n in (1, 2, 3, 4))
 CTX = Context(block_number=1, timestamp=0)
@@ -19,9 +19,10 @@ def frame(index: int, parent: int | None, sender: bytes, address: bytes, value: 
     )
 
 
-def trace(*frames: Frame) -> Trace:
+def trace(*frames: Frame, vault_delta: int = -ETH) -> Trace:
+    deltas = [BalanceDelta(VAULT, 10 * ETH, 10 * ETH + vault_delta)] if vault_delta else []
     return Trace(TxInfo(b"\x00" * 32, USER, ATTACKER, 0, 0, b"", 0, 0, 0), True, 0, None,
-                 list(frames), [], [], [], [])  # fmt: skip
+                 list(frames), [], [], [], deltas)  # fmt: skip
 
 
 def test_dao_style_drain_is_caught_with_the_loss() -> None:
@@ -60,6 +61,15 @@ def test_benign_twins_are_allowed() -> None:
     )
     (finding,) = detector.inspect(redeposit, CTX)
     assert finding.score < 0.5
+    # value that goes round and comes back: the vault ends no poorer
+    round_trip = trace(
+        frame(0, None, USER, VAULT),
+        frame(1, 0, VAULT, ATTACKER, ETH),
+        frame(2, 1, ATTACKER, VAULT, ETH),
+        frame(3, 2, VAULT, ATTACKER, ETH),
+        vault_delta=0,
+    )
+    assert detector.inspect(round_trip, CTX) == []
     # a reverted re-entry changed nothing
     failed = trace(
         frame(0, None, USER, VAULT),

@@ -10,9 +10,10 @@ transfer.
 
 Signal: a frame acting on contract A calls out, with value, to another account
 X, and X (or something X calls) enters A again with a state-changing call while
-the outer frame of A is live. A contract calling itself, or a callback that
-only reads (STATICCALL), is not enough on its own. The estimated loss is the
-value A paid out inside the re-entered section.
+the outer frame of A is live, and A ends the transaction with less ETH than it
+started with. A contract calling itself, a callback that only reads
+(STATICCALL), or value that goes round and comes back is not enough. The
+estimated loss is what A lost over the transaction.
 """
 
 from __future__ import annotations
@@ -36,17 +37,19 @@ class Reentrancy(Detector):
                     f.value for f in self._subtree(trace, reentry.index)
                     if f.success and f.sender == victim and f.address != victim and f.value
                 )  # fmt: skip
-                if paid == 0 and again == 0:
-                    continue
+                lost = -trace.balance_delta(victim)
+                if (paid == 0 and again == 0) or lost <= 0:
+                    continue  # value went round and came back: no one lost anything
                 attacker = frames[reentry.parent].address if reentry.parent is not None else b""
                 return [
                     Finding(
                         self.name,
                         f"contract 0x{victim.hex()} was re-entered by 0x{attacker.hex()} "
                         f"(frame {reentry.index}) while its call in frame {frame.index} was still "
-                        f"running, after paying out {paid} wei; the re-entered call paid {again} wei more",
+                        f"running, after paying out {paid} wei; the re-entered call paid {again} wei "
+                        f"more, and the contract ends {lost} wei poorer",
                         0.9 if again else 0.4,  # a callback that only re-deposits is common
-                        estimated_loss_wei=again or paid,
+                        estimated_loss_wei=lost,
                     )
                 ]
         return []
