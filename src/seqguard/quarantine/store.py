@@ -13,6 +13,7 @@ from typing import Any
 from eth_hash.auto import keccak
 
 from seqguard.inspection import Verdict
+from seqguard.storage.sqlite import ThreadConnections
 from seqguard.types import Tx
 
 STATUSES = ("quarantined", "released", "rejected", "expired", "dropped")
@@ -100,19 +101,12 @@ class QuarantineStore:
     def __init__(self, path: str | Path, *, expiry: float | None = None) -> None:
         self.path = str(path)
         self.expiry = expiry  # seconds a record stays held; None holds it until an operator acts
-        self._local = threading.local()
+        self._connections = ThreadConnections(self.path)
         self._lock = threading.Lock()
         self._conn().executescript(_SCHEMA)
 
     def _conn(self) -> sqlite3.Connection:
-        conn = getattr(self._local, "conn", None)
-        if conn is None:
-            conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
-            conn.execute("PRAGMA journal_mode=WAL")
-            conn.execute("PRAGMA synchronous=NORMAL")
-            conn.execute("PRAGMA busy_timeout=5000")
-            self._local.conn = conn
-        return conn
+        return self._connections.get()
 
     def hold(
         self, tx: Tx, verdict: Verdict, *, status: str = "quarantined", now: float | None = None
@@ -316,10 +310,7 @@ class QuarantineStore:
         )
 
     def close(self) -> None:
-        conn = getattr(self._local, "conn", None)
-        if conn is not None:
-            conn.close()
-            self._local.conn = None
+        self._connections.close()
 
 
 def call_key(sender: bytes, to: bytes | None, data: bytes) -> bytes:

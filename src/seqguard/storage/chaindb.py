@@ -14,6 +14,7 @@ from collections import OrderedDict
 from collections.abc import Sequence
 from pathlib import Path
 
+from seqguard.storage.sqlite import ThreadConnections
 from seqguard.types import Block, Log, Receipt, TxLocation
 
 _SCHEMA = """
@@ -77,7 +78,7 @@ class ChainDB:
 
     def __init__(self, path: str | Path, *, cache_blocks: int = 512) -> None:
         self.path = str(path)
-        self._local = threading.local()
+        self._connections = ThreadConnections(self.path)
         self._cache: OrderedDict[int, Block] = OrderedDict()
         self._cache_size = cache_blocks
         self._cache_lock = threading.Lock()
@@ -85,14 +86,7 @@ class ChainDB:
         self._conn().executescript(_SCHEMA)
 
     def _conn(self) -> sqlite3.Connection:
-        conn = getattr(self._local, "conn", None)
-        if conn is None:
-            conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
-            conn.execute("PRAGMA journal_mode=WAL")
-            conn.execute("PRAGMA synchronous=NORMAL")
-            conn.execute("PRAGMA busy_timeout=5000")
-            self._local.conn = conn
-        return conn
+        return self._connections.get()
 
     # -- meta -----------------------------------------------------------------
     def get_meta(self, key: str) -> bytes | None:
@@ -355,7 +349,4 @@ class ChainDB:
         return self._logs_where(" AND ".join(where), tuple(args), limit=limit)
 
     def close(self) -> None:
-        conn = getattr(self._local, "conn", None)
-        if conn is not None:
-            conn.close()
-            self._local.conn = None
+        self._connections.close()
