@@ -87,7 +87,9 @@ class BlockBuilder:
         encoded_receipts: list[bytes] = []
         invalid: list[Tx] = []
         held: list[tuple[Tx, Verdict]] = []
-        context = Context(block_number=env.number, timestamp=env.timestamp)
+        context = Context(
+            block_number=env.number, timestamp=env.timestamp, storage=state.get_storage
+        )
         bloom = 0
         cumulative = 0
         log_index = 0

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -22,12 +23,26 @@ class Finding:
     estimated_loss_wei: int = 0
 
 
+def _no_storage(address: bytes, slot: int) -> int:
+    return 0
+
+
+def _no_balance(address: bytes) -> int:
+    return 0
+
+
 @dataclass(slots=True)
 class Context:
-    """Read-only facts a detector may use besides the trace (grows with the detectors)."""
+    """Read-only facts a detector may use besides the trace.
+
+    ``storage(address, slot)`` and ``balance(address)`` read the state right after
+    the transaction (what the trace does not list as changed was the same before).
+    """
 
     block_number: int
     timestamp: int
+    storage: Callable[[bytes, int], int] = _no_storage
+    balance: Callable[[bytes], int] = _no_balance
     extra: dict[str, Any] = field(default_factory=dict)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from seqguard.inspection.base import Detector
 from seqguard.inspection.detectors.lists import DenyList
+from seqguard.inspection.detectors.privileged import PrivilegedChange
 from seqguard.inspection.detectors.reentrancy import Reentrancy
 
 
@@ -13,7 +14,8 @@ def default_detectors(
     return [
         DenyList(senders=deny_senders, recipients=deny_recipients, contracts=deny_contracts),
         Reentrancy(),
+        PrivilegedChange(),
     ]
 
 
-__all__ = ["DenyList", "Reentrancy", "default_detectors"]
+__all__ = ["DenyList", "PrivilegedChange", "Reentrancy", "default_detectors"]

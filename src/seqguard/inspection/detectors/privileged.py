@@ -1,0 +1,120 @@
+"""Privileged change by an unexpected caller: upgrades, ownership, late initializers.
+
+Attack: whoever controls a contract's admin, owner or implementation controls
+its funds. If an upgrade or an ownership change can be made by the wrong
+account (a missing access check) or an initializer can be run again on a
+contract already in use, the attacker takes the contract over, then drains it.
+In November 2017 a user called ``initWallet`` on Parity's wallet library,
+became its owner and self-destructed it, freezing 513,774 ETH; in 2022 an
+uninitialized Wormhole implementation could have been initialized and
+upgraded by anyone (caught by a white hat, $10M bounty).
+
+Signal, from the transaction's net storage writes:
+- an EIP-1967 implementation or beacon slot changed by an account that was not
+  the admin or owner before the transaction;
+- an EIP-1967 admin or ERC-7201 Ownable owner slot changed by such an account;
+- an owner or admin set from zero, or an ERC-7201 Initializable slot set, on a
+  contract that existed before this transaction and already holds ETH.
+"""
+
+from __future__ import annotations
+
+from seqguard.inspection.base import Context, Detector, Finding
+from seqguard.trace import Trace
+
+
+def _slot(hex_text: str) -> int:
+    return int(hex_text, 16)
+
+
+IMPLEMENTATION = _slot("360894a13ba1a3210667c828492db98dca3e2076cc3735a920a3ca505d382bbc")
+ADMIN = _slot("b53127684a568b3173ae13b9f8a6016e243e63b6e8ee1178d6a717850b5d6103")
+BEACON = _slot("a3f0ad74e5423aebfd80d3ef4346578335a9a72aeaee59ff6cb3582b35133d50")
+OWNABLE = _slot("9016d09d72d40fdae2fd8ceac6b6234c7706214fd39c1cd1e609a0528c199300")  # OZ 5
+INITIALIZABLE = _slot("f0c57e16840df040f15088dc2f81fe391c3923bec73e23a9662efc9c229c6a00")  # OZ 5
+
+UPGRADE_SLOTS = {IMPLEMENTATION: "implementation", BEACON: "beacon"}
+CONTROL_SLOTS = {ADMIN: "admin", OWNABLE: "owner"}
+MASK160 = (1 << 160) - 1
+
+
+class PrivilegedChange(Detector):
+    name = "privileged-change"
+
+    def inspect(self, trace: Trace, context: Context) -> list[Finding]:
+        writes = {(w.address, w.slot): w for w in trace.storage_writes}
+        created = set(trace.created)
+        callers = self._callers(trace)
+        findings = []
+        for (contract, slot), write in writes.items():
+            label = UPGRADE_SLOTS.get(slot) or CONTROL_SLOTS.get(slot)
+            if slot == INITIALIZABLE:
+                label = "initializer"
+            if label is None or contract in created:
+                continue  # set up in the transaction that deployed it: normal
+            controllers = self._controllers_before(contract, writes, context)
+            allowed = controllers & callers.get(contract, set())
+            if allowed:
+                continue
+            balance = self._eth_before(trace, contract, context)
+            if label == "initializer" or (label in CONTROL_SLOTS.values() and write.before == 0):
+                if (
+                    balance == 0
+                    and not controllers
+                    and not self._has_implementation(contract, writes, context)
+                ):
+                    continue  # an empty, unused contract being set up late
+                findings.append(
+                    Finding(
+                        self.name,
+                        f"{label} of 0x{contract.hex()} set by 0x{trace.tx.sender.hex()} on a contract "
+                        f"already in use (holding {balance} wei); an initializer was run again",
+                        0.85,
+                        estimated_loss_wei=balance,
+                    )
+                )
+            else:
+                who = ", ".join(f"0x{c.hex()}" for c in sorted(controllers)) or "unknown"
+                findings.append(
+                    Finding(
+                        self.name,
+                        f"{label} of 0x{contract.hex()} changed from 0x{write.before & MASK160:040x} to "
+                        f"0x{write.after & MASK160:040x} by 0x{trace.tx.sender.hex()}, which is not its "
+                        f"admin or owner ({who})",
+                        0.9 if controllers else 0.6,
+                        estimated_loss_wei=balance,
+                    )
+                )
+        return findings
+
+    @staticmethod
+    def _callers(trace: Trace) -> dict[bytes, set[bytes]]:
+        """Who called into each contract (its frames' senders), and the tx sender."""
+        out: dict[bytes, set[bytes]] = {}
+        for frame in trace.frames:
+            out.setdefault(frame.address, set()).update((frame.sender, trace.tx.sender))
+        return out
+
+    @staticmethod
+    def _controllers_before(contract: bytes, writes: dict, context: Context) -> set[bytes]:
+        found = set()
+        for slot in CONTROL_SLOTS:
+            write = writes.get((contract, slot))
+            value = write.before if write is not None else context.storage(contract, slot)
+            if value & MASK160:
+                found.add((value & MASK160).to_bytes(20, "big"))
+        return found
+
+    @staticmethod
+    def _has_implementation(contract: bytes, writes: dict, context: Context) -> bool:
+        write = writes.get((contract, IMPLEMENTATION))
+        return bool(
+            write.before if write is not None else context.storage(contract, IMPLEMENTATION)
+        )
+
+    @staticmethod
+    def _eth_before(trace: Trace, contract: bytes, context: Context) -> int:
+        for delta in trace.balance_deltas:
+            if delta.address == contract:
+                return delta.before
+        return context.balance(contract)
