@@ -218,8 +218,9 @@ class EthApi:
         if receipt is not None:
             return receipt_json(receipt)
         record = self.node.quarantine.get(tx_hash)
-        if record is not None and record.status != "released":
-            # a held transaction has no receipt yet: say who holds it and why
+        if record is not None and record.status in ("quarantined", "rejected", "dropped"):
+            # a held transaction has no receipt (yet): say who holds it and why; one
+            # released or expired is on its way into a block and answers null meanwhile
             raise RpcError(
                 TX_QUARANTINED,
                 f"transaction {record.status} by {', '.join(record.detectors)}: {record.reason}",
