@@ -169,9 +169,8 @@ def check_after_restart(rpc: RPC, obs: Observed, round_no: int) -> tuple[int, in
     return len(mined), len(pooled)
 
 
-def test_sigkill_under_load_loses_nothing_acknowledged(nodes: Any, target_kind: str) -> None:
-    if target_kind != "seqguard":
-        pytest.skip("anvil keeps no state across SIGKILL; this is a seqguard property")
+def test_sigkill_under_load_loses_nothing_acknowledged(nodes: Any) -> None:
+    # a seqguard property (anvil keeps no state across a kill): always run against seqguard
     node = nodes.seqguard("crash", block_time=BLOCK_TIME)
     txs = sign_all()
     obs = Observed()
@@ -225,10 +224,10 @@ def test_sigkill_under_load_loses_nothing_acknowledged(nodes: Any, target_kind: 
     )
 
 
-def test_sigterm_restart_keeps_chain_and_pool(nodes: Any, target_kind: str) -> None:
-    """A graceful stop (SIGTERM) exits 0; the restarted node has the same chain and pool."""
-    if target_kind != "seqguard":
-        pytest.skip("anvil keeps no state across restarts without --state")
+def test_sigterm_restart_keeps_chain_and_pool(nodes: Any) -> None:
+    """A graceful stop (SIGTERM) exits 0; the restarted node has the same chain and pool.
+
+    Always against seqguard: anvil keeps no state across restarts without --state."""
     node = nodes.seqguard("graceful", block_time=0)
     f = TxFactory(chain_id=DEV_CHAIN_ID, fee=5 * GWEI)
     mined = [f.sign(SENDERS[0], to=address_from_seed(f"graceful-{i}"), value=1, gas=21_000)

@@ -157,8 +157,8 @@ class Node:
             tx_hash = keccak(raw)
             if tx_hash in self.pool or self.chain.db.tx_location(tx_hash) is not None:
                 raise AlreadyKnown()
-            record = self.quarantine.get(tx_hash)
-            if record is not None and record.status in ("quarantined", "rejected"):
+            record = self.quarantine.blocking(tx_hash)
+            if record is not None:
                 # caught again without executing it again
                 raise Quarantined(
                     f"{record.status} by {', '.join(record.detectors)}: {record.reason}"

@@ -17,6 +17,7 @@ import socket
 import subprocess
 import sys
 import time
+from abc import ABC, abstractmethod
 from pathlib import Path
 from typing import Any
 
@@ -53,7 +54,7 @@ class NodeStartError(RuntimeError):
     pass
 
 
-class NodeProcess:
+class NodeProcess(ABC):
     """One node process; ``start`` can be called again after ``stop``/``kill`` (a restart)."""
 
     kind = "node"
@@ -70,8 +71,9 @@ class NodeProcess:
 
     # -- to be provided by subclasses ------------------------------------------------------
 
+    @abstractmethod
     def command(self) -> list[str]:
-        raise NotImplementedError
+        """The command line that starts this kind of node."""
 
     def environment(self) -> dict[str, str]:
         return dict(os.environ)

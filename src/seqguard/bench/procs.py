@@ -11,6 +11,7 @@ import socket
 import subprocess
 import sys
 import time
+from abc import ABC, abstractmethod
 from pathlib import Path
 
 from .rpc import RpcClient, RpcError
@@ -61,7 +62,7 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-class NodeProcess:
+class NodeProcess(ABC):
     """One node process in its own session; :meth:`stop` ends exactly that group."""
 
     kind = "node"
@@ -78,8 +79,9 @@ class NodeProcess:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
+    @abstractmethod
     def command(self) -> list[str]:
-        raise NotImplementedError
+        """The command line that starts this kind of node."""
 
     def environment(self) -> dict[str, str]:
         return dict(os.environ)

@@ -6,6 +6,7 @@ import json
 import sqlite3
 import threading
 import time
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -104,6 +105,25 @@ class QuarantineStore:
         self._connections = ThreadConnections(self.path)
         self._lock = threading.Lock()
         self._conn().executescript(_SCHEMA)
+        # hash -> call key of the records that refuse resubmission (held or rejected),
+        # kept in memory so ingress asks SQLite only when there is a hit
+        self._blocking: dict[bytes, bytes] = dict(
+            self._conn().execute(
+                "SELECT hash, call_key FROM quarantine WHERE status IN ('quarantined','rejected')"
+            )
+        )
+        self._blocking_calls: Counter[bytes] = Counter(self._blocking.values())
+
+    def _block(self, tx_hash: bytes, key: bytes) -> None:
+        self._blocking[tx_hash] = key
+        self._blocking_calls[key] += 1
+
+    def _unblock(self, tx_hash: bytes) -> None:
+        key = self._blocking.pop(tx_hash, None)
+        if key is not None:
+            self._blocking_calls[key] -= 1
+            if self._blocking_calls[key] <= 0:
+                del self._blocking_calls[key]
 
     def _conn(self) -> sqlite3.Connection:
         return self._connections.get()
@@ -125,6 +145,7 @@ class QuarantineStore:
                     call_key(tx.sender, tx.to, tx.data),
                 ),
             )  # fmt: skip
+            self._block(tx.hash, call_key(tx.sender, tx.to, tx.data))
             self.audit("inspector", status, "0x" + tx.hash.hex(),
                        {"detectors": verdict.detectors, "reason": verdict.reason, "score": verdict.score},
                        now=now)  # fmt: skip
@@ -147,6 +168,8 @@ class QuarantineStore:
                 "UPDATE quarantine SET status=?, released_at=?, released_by=?, release_reason=? WHERE hash=?",
                 (status, now, by, reason, tx_hash),
             )
+            if status != "rejected":
+                self._unblock(tx_hash)
             self.audit(by, status, "0x" + tx_hash.hex(), {"reason": reason}, now=now)
         updated = self.get(tx_hash)
         assert updated is not None
@@ -251,25 +274,24 @@ class QuarantineStore:
         row = self._conn().execute("SELECT * FROM quarantine WHERE hash=?", (tx_hash,)).fetchone()
         return _record(row) if row else None
 
+    def blocking(self, tx_hash: bytes) -> QuarantineRecord | None:
+        """The record if ``tx_hash`` is held or rejected (a resubmission is refused)."""
+        return self.get(tx_hash) if tx_hash in self._blocking else None
+
     def held_call(self, sender: bytes, to: bytes | None, data: bytes) -> QuarantineRecord | None:
         """A held or rejected record of the same call (sender, target, calldata)."""
+        key = call_key(sender, to, data)
+        if key not in self._blocking_calls:
+            return None
         row = (
             self._conn()
             .execute(
                 "SELECT * FROM quarantine WHERE call_key=? AND status IN ('quarantined','rejected') LIMIT 1",
-                (call_key(sender, to, data),),
+                (key,),
             )
             .fetchone()
         )
         return _record(row) if row else None
-
-    def is_held(self, tx_hash: bytes) -> bool:
-        row = (
-            self._conn()
-            .execute("SELECT 1 FROM quarantine WHERE hash=? AND status='quarantined'", (tx_hash,))
-            .fetchone()
-        )
-        return row is not None
 
     def list(
         self,
