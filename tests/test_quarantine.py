@@ -6,14 +6,11 @@ import time
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
-from eth_account import Account
-from eth_account.messages import encode_defunct
 
 from seqguard.inspection import QUARANTINE, Context, Detector, Finding, Inspector
-from seqguard.rpc.admin import admin_message
 from seqguard.trace import Trace, TxInfo
+from support.admin import admin_call, signed
 from support.chain import dev_accounts
 
 GWEI = 10**9
@@ -134,21 +131,6 @@ def test_allow_listed_senders_bypass_inspection() -> None:
     inspector = Inspector([Flags(1.0)], allow_senders={keeper})
     assert inspector.judge(trace_from(keeper), CTX).action == "allow"
     assert inspector.judge(trace_from(b"\x08" * 20), CTX).action == QUARANTINE
-
-
-def admin_call(rpc: Any, method: str, args: dict[str, Any], *, token: str | None = None) -> dict:
-    headers = {"authorization": f"Bearer {token}"} if token else {}
-    body = {"jsonrpc": "2.0", "id": 1, "method": method, "params": [args]}
-    return httpx.post(rpc.url, json=body, headers=headers, timeout=30).json()
-
-
-def signed(
-    method: str, args: dict[str, Any], key: Any, timestamp: int | None = None
-) -> dict[str, Any]:
-    ts = int(time.time()) if timestamp is None else timestamp
-    message = encode_defunct(text=admin_message(method, args, ts))
-    signature = "0x" + bytes(Account.sign_message(message, key).signature).hex()
-    return {**args, "auth": {"timestamp": ts, "signature": signature}}
 
 
 @pytest.mark.slow

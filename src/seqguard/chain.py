@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import threading
 from collections import deque
+from collections.abc import Sequence
 from pathlib import Path
 
 from eth.constants import BLANK_ROOT_HASH, ZERO_HASH32
@@ -18,7 +19,7 @@ from seqguard.execution.evm import BlockEnv, SeqState, decode_header, make_state
 from seqguard.execution.roots import BLANK_ROOT
 from seqguard.genesis import Genesis
 from seqguard.storage import ChainDB, LevelDB
-from seqguard.types import Block, Receipt
+from seqguard.types import Block, Creation, Receipt
 
 ELASTICITY = 2
 BASE_FEE_CHANGE_DENOMINATOR = 8
@@ -52,6 +53,7 @@ class Chain:
         self.db = ChainDB(data_dir / "chain.sqlite")
         self.db.set_header_decoder(decode_header)
         self._write_lock = threading.Lock()
+        self._creators: dict[bytes, Creation | None] = {}
         head_number = self.db.head_number()
         if head_number is None:
             self._write_genesis()
@@ -155,14 +157,31 @@ class Chain:
         return make_state(self.state_db, block.state_root, env or self.env_of(block))
 
     # -- writing (builder thread only) ------------------------------------------------
-    def append(self, block: Block, raws: list[bytes], receipts: list[Receipt]) -> None:
+    def append(
+        self,
+        block: Block,
+        raws: list[bytes],
+        receipts: list[Receipt],
+        created: Sequence[tuple[bytes, bytes, bytes]] = (),
+    ) -> None:
         """Make a sealed block (whose state is already persisted) the new head."""
         with self._write_lock:
             if block.parent_hash != self.head.hash:
                 raise RuntimeError("block does not extend the head")
-            self.db.write_block(block, raws, receipts)
+            self.db.write_block(block, raws, receipts, created)
+            for address, creator, _ in created:
+                self._creators[address] = Creation(creator, block.number)
             self._recent.appendleft(block.hash)
             self.head = block
+
+    def creator(self, address: bytes) -> Creation | None:
+        """Who deployed ``address`` on this chain (None for genesis accounts and EOAs)."""
+        if address not in self._creators:
+            if len(self._creators) > 100_000:
+                self._creators.clear()
+            found = self.db.contract_creator(address)
+            self._creators[address] = Creation(found[0], found[1]) if found else None
+        return self._creators[address]
 
     def close(self) -> None:
         self.db.close()

@@ -128,6 +128,48 @@ def _node_parser(sub: Any) -> argparse.ArgumentParser:
     p.add_argument(
         "--log-level", choices=["debug", "info", "warning", "error"], help="default info"
     )
+    sec = p.add_argument_group(
+        "inspection and quarantine",
+        "Every transaction is executed and judged by the detectors before it may enter a "
+        "block. The admin methods take a bearer token (SEQGUARD_ADMIN_TOKEN, kept out of "
+        "the process list) or an EIP-191 signature by one of --admin-addresses. Changes "
+        "made at run time over RPC are kept in the data directory and win over these.",
+    )
+    sec.add_argument(
+        "--no-inspection",
+        dest="inspection",
+        action="store_const",
+        const=False,
+        help="include transactions without inspecting them",
+    )
+    sec.add_argument(
+        "--inspection-budget",
+        type=float,
+        metavar="SECONDS",
+        help="inspection time per transaction before it is held for re-check (default 0.1)",
+    )
+    sec.add_argument(
+        "--quarantine-expiry",
+        type=float,
+        metavar="SECONDS",
+        help="release held transactions after this long (default: hold until an operator acts)",
+    )
+    for name, what in (
+        ("deny-senders", "senders whose transactions are held"),
+        ("deny-recipients", "recipients (also of token transfers) that get a transaction held"),
+        ("deny-contracts", "contracts whose use anywhere in a call gets a transaction held"),
+        ("allow-senders", "senders that bypass inspection (your keepers, liquidators)"),
+        ("admin-addresses", "addresses that may sign admin calls (EIP-191)"),
+    ):
+        sec.add_argument(f"--{name}", metavar="ADDRESSES", help=f"comma-separated {what}")
+    sec.add_argument(
+        "--invariant",
+        dest="invariants",
+        action="append",
+        metavar="NAME=ADDRESS:CHECK",
+        help="a view check that must hold after every transaction touching ADDRESS, e.g. "
+        "'vault-solvent=0x5FbD…:totalAssets() >= totalSupply()'; repeatable",
+    )
     return p
 
 

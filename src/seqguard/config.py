@@ -48,6 +48,8 @@ class Config:
     deny_recipients: list[str] = field(default_factory=list)
     deny_contracts: list[str] = field(default_factory=list)
     allow_senders: list[str] = field(default_factory=list)
+    # "NAME=0xADDRESS:CHECK", see seqguard.inspection.detectors.invariants
+    invariants: list[str] = field(default_factory=list)
     admin_token: str | None = (
         None  # bearer token for the admin methods (prefer SEQGUARD_ADMIN_TOKEN)
     )
@@ -70,6 +72,23 @@ class Config:
     @staticmethod
     def addresses(values: list[str]) -> set[bytes]:
         return {bytes.fromhex(v[2:]) for v in values}
+
+    def parsed_invariants(self) -> list[Any]:
+        from seqguard.inspection.detectors import Invariant, InvariantError
+
+        out = []
+        for text in self.invariants:
+            name, _, rest = text.partition("=")
+            address, _, check = rest.partition(":")
+            try:
+                if not (address.startswith("0x") and len(address) == 42):
+                    raise InvariantError(f"{address!r} is not a 0x-prefixed 20-byte address")
+                out.append(Invariant.parse(name.strip(), bytes.fromhex(address[2:]), check))
+            except (InvariantError, ValueError) as exc:
+                raise ConfigError(
+                    f"invariant {text!r}: {exc}; write it as NAME=0xADDRESS:CHECK"
+                ) from None
+        return out
 
     @property
     def coinbase_bytes(self) -> bytes:
@@ -103,6 +122,7 @@ class Config:
             for text in getattr(self, name):
                 if not (text.startswith("0x") and len(text) == 42):
                     raise ConfigError(f"{name}: {text!r} is not a 0x-prefixed 20-byte address")
+        self.parsed_invariants()
         if self.chain_id is not None and not 0 < self.chain_id < 2**63:
             raise ConfigError("chain_id must be a positive integer")
 

@@ -32,6 +32,7 @@ from seqguard.genesis import Genesis, dev_genesis, genesis_to_json, load_genesis
 from seqguard.ingress import decode_raw_transaction, validate_transaction
 from seqguard.inspection import REJECT, Inspector, Verdict
 from seqguard.inspection.detectors import default_detectors
+from seqguard.inspection.policy import Policy
 from seqguard.quarantine import QuarantineError, QuarantineRecord, QuarantineStore
 from seqguard.rpc.format import header_json, log_json
 from seqguard.trace import Trace
@@ -113,6 +114,7 @@ class Node:
                     deny_senders=config.addresses(config.deny_senders),
                     deny_recipients=config.addresses(config.deny_recipients),
                     deny_contracts=config.addresses(config.deny_contracts),
+                    invariants=config.parsed_invariants(),
                 ),
                 allow_senders=config.addresses(config.allow_senders),
                 budget=config.inspection_budget,
@@ -120,6 +122,7 @@ class Node:
             if config.inspection
             else None
         )
+        self.policy = Policy(self.inspector, self.quarantine) if self.inspector else None
         self.journal = Journal(data_dir / "txpool.journal")
         self.restored = self.pool.restore(self.journal, self._decode_unheld)
         self.pool.journal = self.journal
@@ -249,7 +252,7 @@ class Node:
             if built.invalid:
                 self.pool.on_block(built.invalid)
             return None
-        self.chain.append(built.block, [tx.raw for tx in built.txs], built.receipts)
+        self.chain.append(built.block, [tx.raw for tx in built.txs], built.receipts, built.created)
         self.pool.on_block(built.txs + built.invalid)
         self.builder.bypass.difference_update(tx.hash for tx in built.txs)
         self._quarantine_upkeep(tx.sender for tx in built.txs)

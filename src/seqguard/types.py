@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 LEGACY, ACCESS_LIST, DYNAMIC_FEE = 0, 1, 2
 SUPPORTED_TX_TYPES = (LEGACY, ACCESS_LIST, DYNAMIC_FEE)
@@ -114,6 +114,14 @@ class Block:
     excess_blob_gas: int = 0
     parent_beacon_block_root: bytes = b""
     requests_hash: bytes = b""
+
+
+class Creation(NamedTuple):
+    """Who deployed a contract: the account that sent the creating transaction, and
+    the block it landed in."""
+
+    creator: bytes
+    block_number: int
 
 
 @dataclass(slots=True)

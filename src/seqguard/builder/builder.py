@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from eth._utils.address import generate_contract_address
@@ -18,9 +18,10 @@ from eth_utils import ValidationError
 
 from seqguard.abc import BestTransactions
 from seqguard.chain import Chain
+from seqguard.execution.calls import static_call
 from seqguard.execution.evm import VM, make_state, seal_block
 from seqguard.execution.roots import ordered_trie_root
-from seqguard.inspection import ALLOW, Context, Inspector, Verdict
+from seqguard.inspection import ALLOW, Context, Creation, Inspector, Verdict
 from seqguard.trace.pyevm import trace_from_pyevm
 from seqguard.types import Block, Log, Receipt, Tx
 
@@ -36,6 +37,8 @@ class BuiltBlock:
     receipts: list[Receipt]
     invalid: list[Tx] = field(default_factory=list)  # could not execute (stale nonce, funds)
     held: list[tuple[Tx, Verdict]] = field(default_factory=list)  # stopped by inspection
+    # contracts the included transactions created: (address, sending account, tx hash)
+    created: list[tuple[bytes, bytes, bytes]] = field(default_factory=list)
     build_seconds: float = 0.0
 
 
@@ -87,9 +90,15 @@ class BlockBuilder:
         encoded_receipts: list[bytes] = []
         invalid: list[Tx] = []
         held: list[tuple[Tx, Verdict]] = []
-        context = Context(
-            block_number=env.number, timestamp=env.timestamp, storage=state.get_storage
-        )
+        created: list[tuple[bytes, bytes, bytes]] = []
+        made_here: dict[bytes, Creation] = {}  # by earlier transactions of this block
+
+        def creator(address: bytes) -> Creation | None:
+            return made_here.get(address) or self.chain.creator(address)
+
+        def view(to: bytes, data: bytes) -> bytes | None:
+            return static_call(state, to, data)
+
         bloom = 0
         cumulative = 0
         log_index = 0
@@ -108,16 +117,32 @@ class BlockBuilder:
                 invalid.append(tx)
                 continue
             gas_used = VM.finalize_gas_used(tx.evm, comp)
+            new_contracts: Sequence[bytes] = ()
             if self.inspector is not None and tx.hash not in self.bypass:
                 # judged on the state it really ran on; a held transaction is undone
                 # here, so it costs one execution
-                verdict = self.inspector.judge(trace_from_pyevm(tx, comp, state, gas_used), context)
+                trace = trace_from_pyevm(tx, comp, state, gas_used)
+                context = Context(
+                    env.number,
+                    env.timestamp,
+                    storage=state.get_storage,
+                    balance=state.get_balance,
+                    call=view,
+                    creator=creator,
+                )
+                verdict = self.inspector.judge(trace, context)
                 if verdict.action != ALLOW:
                     state.revert(snapshot)
                     best.mark_invalid(tx)  # the sender's later nonces wait behind it
                     held.append((tx, verdict))
                     continue
+                new_contracts = trace.created
+            elif tx.to is None and not comp.is_error:
+                new_contracts = (generate_contract_address(tx.sender, tx.nonce),)
             state.commit(snapshot)
+            for address in new_contracts:
+                made_here[address] = Creation(tx.sender, env.number)
+                created.append((address, tx.sender, tx.hash))
 
             cumulative += gas_used
             index = len(txs)
@@ -183,4 +208,6 @@ class BlockBuilder:
             receipt.block_hash = block.hash
             for entry in receipt.logs:
                 entry.block_hash = block.hash
-        return BuiltBlock(block, txs, receipts, invalid, held, time.perf_counter() - started)
+        return BuiltBlock(
+            block, txs, receipts, invalid, held, created, time.perf_counter() - started
+        )

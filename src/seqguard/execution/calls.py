@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from eth.abc import ComputationAPI
 from eth.exceptions import Revert
+from eth.vm.message import Message
 from eth.vm.spoof import SpoofTransaction
 from eth_utils import ValidationError
 
@@ -94,6 +95,24 @@ def execute_call(state: SeqState, args: CallArgs, gas: int) -> ComputationAPI:
         return state.apply_transaction(tx)  # type: ignore[arg-type]
     except ValidationError as exc:
         raise RpcError(SERVER_ERROR, _validation_message(str(exc))) from exc
+
+
+ZERO_ADDRESS = b"\x00" * 20
+VIEW_GAS = 2_000_000
+
+
+def static_call(state: SeqState, to: bytes, data: bytes, gas: int = VIEW_GAS) -> bytes | None:
+    """A read-only call on ``state`` as it is now, mid-block included; the output, or
+    None if it fails. Runs a bare message (no transaction checks, no fees) and
+    leaves ``state`` exactly as it found it."""
+    snapshot = state.snapshot()
+    try:
+        message = Message(gas, to, ZERO_ADDRESS, 0, data, state.get_code(to), is_static=True)
+        context = state.get_transaction_context_class()(gas_price=0, origin=ZERO_ADDRESS)
+        comp = state.computation_class.apply_message(state, message, context)
+        return None if comp.is_error else comp.output
+    finally:
+        state.revert(snapshot)
 
 
 def _validation_message(text: str) -> str:

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from seqguard.trace import Trace
+from seqguard.types import Creation
 
 ALLOW, QUARANTINE, REJECT = "allow", "quarantine", "reject"
 ACTIONS = (ALLOW, QUARANTINE, REJECT)
@@ -31,19 +32,55 @@ def _no_balance(address: bytes) -> int:
     return 0
 
 
+def _no_call(to: bytes, data: bytes) -> bytes | None:
+    return None
+
+
+def _no_creator(address: bytes) -> Creation | None:
+    return None
+
+
+BALANCE_OF = bytes.fromhex("70a08231")  # balanceOf(address)
+OWNER = bytes.fromhex("8da5cb5b")  # owner()
+
+
 @dataclass(slots=True)
 class Context:
-    """Read-only facts a detector may use besides the trace.
+    """Read-only facts a detector may use besides the trace, for one transaction.
 
     ``storage(address, slot)`` and ``balance(address)`` read the state right after
-    the transaction (what the trace does not list as changed was the same before).
+    the transaction (what the trace does not list as changed was the same before);
+    ``call(to, data)`` runs a read-only call on that state (``None`` if it fails);
+    ``creator(address)`` says who deployed a contract, from the chain's history.
     """
 
     block_number: int
     timestamp: int
     storage: Callable[[bytes, int], int] = _no_storage
     balance: Callable[[bytes], int] = _no_balance
+    call: Callable[[bytes, bytes], bytes | None] = _no_call
+    creator: Callable[[bytes], Creation | None] = _no_creator
     extra: dict[str, Any] = field(default_factory=dict)
+    _memo: dict[tuple[bytes, bytes], bytes | None] = field(default_factory=dict)
+
+    def cached_call(self, to: bytes, data: bytes) -> bytes | None:
+        key = (to, data)
+        if key not in self._memo:
+            self._memo[key] = self.call(to, data)
+        return self._memo[key]
+
+    def call_uint(self, to: bytes, data: bytes) -> int | None:
+        out = self.cached_call(to, data)
+        return int.from_bytes(out[:32], "big") if out is not None and len(out) >= 32 else None
+
+    def token_balance(self, token: bytes, holder: bytes) -> int | None:
+        """``token.balanceOf(holder)`` after the transaction, or None if it cannot be read."""
+        return self.call_uint(token, BALANCE_OF + holder.rjust(32, b"\0"))
+
+    def owner_of(self, contract: bytes) -> bytes | None:
+        """What ``contract.owner()`` answers after the transaction, if it has one."""
+        value = self.call_uint(contract, OWNER)
+        return None if not value or value >> 160 else value.to_bytes(20, "big")
 
 
 @dataclass(slots=True)

@@ -51,6 +51,12 @@ class Inspector:
         self.on_error = on_error
         self._lock = threading.Lock()
 
+    def detector(self, name: str) -> Detector:
+        for detector in self.detectors:
+            if detector.name == name:
+                return detector
+        raise KeyError(f"no detector named {name!r}")
+
     def configure(self, name: str, **changes: object) -> DetectorSettings:
         """Change one detector's settings (enabled, action, threshold)."""
         if name not in self.settings:

@@ -50,6 +50,7 @@ CREATE TABLE IF NOT EXISTS audit (
     target TEXT,
     detail TEXT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS policy (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 """
 
 
@@ -233,6 +234,20 @@ class QuarantineStore:
 
     def expire(self, tx_hash: bytes, *, now: float | None = None) -> QuarantineRecord:
         return self._transition(tx_hash, "expired", "expiry", "quarantine period ended", now)
+
+    # -- run-time policy (detector settings, invariants, lists) ---------------------
+    def save_policy(self, key: str, value: Any) -> None:
+        """Keep an operator's run-time change so a restart does not undo it; ``None`` forgets."""
+        if value is None:
+            self._conn().execute("DELETE FROM policy WHERE key=?", (key,))
+        else:
+            self._conn().execute(
+                "INSERT OR REPLACE INTO policy VALUES (?, ?)", (key, json.dumps(value))
+            )
+
+    def policy(self) -> dict[str, Any]:
+        rows = self._conn().execute("SELECT key, value FROM policy ORDER BY key").fetchall()
+        return {key: json.loads(value) for key, value in rows}
 
     # -- audit log ------------------------------------------------------------------
     def audit(

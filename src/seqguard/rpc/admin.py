@@ -26,6 +26,8 @@ from eth_account.messages import encode_defunct
 
 from seqguard.errors import RpcError
 from seqguard.inspection.base import ACTIONS
+from seqguard.inspection.detectors import Invariant, InvariantError
+from seqguard.inspection.policy import LISTS, Policy
 from seqguard.quarantine import QuarantineError
 from seqguard.rpc import params as p
 from seqguard.rpc.registry import MethodRegistry, RpcContext, expect_params
@@ -143,23 +145,71 @@ class AdminApi:
         except QuarantineError as exc:
             raise RpcError(-32000, str(exc)) from None
 
+    def _policy(self) -> Policy:
+        if self.node.policy is None:
+            raise RpcError(-32000, "inspection is off on this node (inspection = false)")
+        return self.node.policy
+
     def set_detector(self, params: list, ctx: RpcContext) -> dict:
         args, actor = self._args("seqguard_setDetector", params, ctx)
-        inspector = self.node.inspector
-        if inspector is None:
-            raise RpcError(-32000, "inspection is off on this node (inspection = false)")
+        policy = self._policy()
         changes = {k: args[k] for k in ("enabled", "action", "threshold") if k in args}
         if "action" in changes and changes["action"] not in ACTIONS:
             raise RpcError(
                 -32602, f"invalid argument 0: action must be one of {', '.join(ACTIONS)}"
             )
         try:
-            settings = inspector.configure(str(args.get("name")), **changes)
+            settings = policy.configure(str(args.get("name")), **changes)
         except (KeyError, ValueError, TypeError) as exc:
             raise RpcError(-32602, f"invalid argument 0: {exc}") from None
         self.node.quarantine.audit(actor, "setDetector", str(args.get("name")), changes)
-        return {"name": args.get("name"), "enabled": settings.enabled, "action": settings.action,
-                "threshold": settings.threshold}  # fmt: skip
+        return {"name": args.get("name"), **settings}
+
+    def add_invariant(self, params: list, ctx: RpcContext) -> dict:
+        """{name, contract, check}: e.g. check = "totalAssets() >= totalSupply()"."""
+        args, actor = self._args("seqguard_addInvariant", params, ctx)
+        policy = self._policy()
+        name, check = args.get("name"), args.get("check")
+        if not isinstance(name, str) or not isinstance(check, str):
+            raise RpcError(-32602, "invalid argument 0: name and check must be strings")
+        contract = p.address(args.get("contract"), 0)
+        try:
+            invariant = Invariant.parse(name, contract, check)
+        except InvariantError as exc:
+            raise RpcError(-32602, f"invalid argument 0: {exc}") from None
+        policy.add_invariant(invariant)
+        self.node.quarantine.audit(actor, "addInvariant", name, invariant.to_json())
+        return invariant.to_json()
+
+    def remove_invariant(self, params: list, ctx: RpcContext) -> bool:
+        args, actor = self._args("seqguard_removeInvariant", params, ctx)
+        name = str(args.get("name"))
+        removed = self._policy().remove_invariant(name)
+        self.node.quarantine.audit(actor, "removeInvariant", name, {"removed": removed})
+        return removed
+
+    def set_list(self, params: list, ctx: RpcContext) -> dict:
+        """{list, add?, remove?}: list is deny-senders, deny-recipients, deny-contracts or
+        allow-senders; add and remove are arrays of addresses."""
+        args, actor = self._args("seqguard_setList", params, ctx)
+        policy = self._policy()
+        name = args.get("list")
+        if name not in LISTS:
+            raise RpcError(-32602, f"invalid argument 0: list must be one of {', '.join(LISTS)}")
+        changes = {}
+        for key in ("add", "remove"):
+            values = args.get(key) or []
+            if not isinstance(values, list) or len(values) > 10_000:
+                raise RpcError(-32602, f"invalid argument 0: {key} must be an array of addresses")
+            changes[key] = [p.address(v, 0) for v in values]
+        members = policy.change_list(str(name), changes["add"], changes["remove"])
+        self.node.quarantine.audit(
+            actor,
+            "setList",
+            str(name),
+            {k: ["0x" + a.hex() for a in v] for k, v in changes.items()},
+        )
+        return {"list": name, "members": members}
 
     def audit_log(self, params: list, ctx: RpcContext) -> list:
         args, _ = self._args("seqguard_auditLog", params, ctx)
@@ -178,10 +228,25 @@ class AdminApi:
             for name, s in sorted(inspector.settings.items())
         ]
 
+    def invariants(self, params: list, ctx: RpcContext) -> list:
+        """Public: the registered invariants."""
+        policy = self.node.policy
+        return [] if policy is None else [i.to_json() for i in policy.invariants()]
+
+    def lists(self, params: list, ctx: RpcContext) -> dict:
+        """Public: the deny and allow lists."""
+        policy = self.node.policy
+        return {} if policy is None else policy.lists()
+
     def register(self, registry: MethodRegistry) -> None:
         registry.register("seqguard_release", self.release)
         registry.register("seqguard_reject", self.reject)
         registry.register("seqguard_extend", self.extend)
         registry.register("seqguard_setDetector", self.set_detector)
         registry.register("seqguard_auditLog", self.audit_log)
+        registry.register("seqguard_addInvariant", self.add_invariant)
+        registry.register("seqguard_removeInvariant", self.remove_invariant)
+        registry.register("seqguard_setList", self.set_list)
+        registry.register("seqguard_invariants", self.invariants)
+        registry.register("seqguard_lists", self.lists)
         registry.register("seqguard_detectors", self.detectors, inline=True)

@@ -489,6 +489,14 @@ class EthApi:
         )
         return {"records": [r.to_json() for r in records], "cursor": more}
 
+    def contract_creator(self, params: list, ctx: RpcContext) -> dict | None:
+        """Otterscan's ``ots_getContractCreator``: the creating transaction and its
+        sender (for a contract a factory made, the sender of the transaction that
+        called the factory), or null for an account no transaction created."""
+        (addr,) = expect_params(params, 1)
+        found = self.node.chain.db.contract_creator(p.address(addr, 0))
+        return None if found is None else {"hash": d(found[2]), "creator": d(found[0])}
+
     # -- debug ------------------------------------------------------------------
     def _trace_config(self, value: Any, i: int) -> dict:
         config = p.optional_object(value, i)
@@ -575,6 +583,7 @@ class EthApi:
             "seqguard_traceTransaction": self.seqguard_trace_transaction,
             "seqguard_getQuarantine": self.get_quarantine,
             "seqguard_listQuarantine": self.list_quarantine,
+            "ots_getContractCreator": self.contract_creator,
         }
         for name, fn in inline.items():
             registry.register(name, fn, inline=True)

@@ -61,6 +61,12 @@ CREATE TABLE IF NOT EXISTS logs (
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS logs_by_address ON logs (address, block_number);
 CREATE INDEX IF NOT EXISTS logs_by_topic0 ON logs (topic0, block_number);
+CREATE TABLE IF NOT EXISTS contracts (
+    address      BLOB PRIMARY KEY,
+    creator      BLOB NOT NULL,
+    block_number INTEGER NOT NULL,
+    tx_hash      BLOB NOT NULL
+) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value BLOB NOT NULL);
 """
 
@@ -102,8 +108,10 @@ class ChainDB:
         block: Block,
         raws: Sequence[bytes],
         receipts: Sequence[Receipt],
+        created: Sequence[tuple[bytes, bytes, bytes]] = (),
     ) -> None:
-        """Store a sealed block with its transactions, receipts and logs atomically."""
+        """Store a sealed block with its transactions, receipts, logs and the contracts
+        its transactions created (address, creating sender, tx hash), atomically."""
         conn = self._conn()
         conn.execute("BEGIN IMMEDIATE")
         try:
@@ -154,11 +162,26 @@ class ChainDB:
                     for log in r.logs
                 ],
             )
+            conn.executemany(
+                "INSERT OR REPLACE INTO contracts VALUES (?, ?, ?, ?)",
+                [(address, creator, block.number, tx) for address, creator, tx in created],
+            )
             conn.execute("COMMIT")
         except BaseException:
             conn.execute("ROLLBACK")
             raise
         self._remember(block)
+
+    def contract_creator(self, address: bytes) -> tuple[bytes, int, bytes] | None:
+        """(creating sender, block number, tx hash) of a contract, if this chain made it."""
+        row = (
+            self._conn()
+            .execute(
+                "SELECT creator, block_number, tx_hash FROM contracts WHERE address=?", (address,)
+            )
+            .fetchone()
+        )
+        return (row[0], row[1], row[2]) if row else None
 
     # -- blocks ---------------------------------------------------------------
     def head_number(self) -> int | None:

@@ -2,20 +2,49 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from seqguard.inspection.base import Detector
+from seqguard.inspection.detectors.flashloan import FlashLoanManipulation
+from seqguard.inspection.detectors.fresh import FreshAttackerContract
+from seqguard.inspection.detectors.invariants import Invariant, InvariantError, Invariants
 from seqguard.inspection.detectors.lists import DenyList
+from seqguard.inspection.detectors.outflow import AbnormalOutflow
 from seqguard.inspection.detectors.privileged import PrivilegedChange
 from seqguard.inspection.detectors.reentrancy import Reentrancy
 
 
 def default_detectors(
-    *, deny_senders: set[bytes], deny_recipients: set[bytes], deny_contracts: set[bytes]
+    *,
+    deny_senders: Iterable[bytes] = (),
+    deny_recipients: Iterable[bytes] = (),
+    deny_contracts: Iterable[bytes] = (),
+    invariants: Iterable[Invariant] = (),
 ) -> list[Detector]:
     return [
-        DenyList(senders=deny_senders, recipients=deny_recipients, contracts=deny_contracts),
+        DenyList(
+            senders=set(deny_senders),
+            recipients=set(deny_recipients),
+            contracts=set(deny_contracts),
+        ),
         Reentrancy(),
         PrivilegedChange(),
+        FlashLoanManipulation(),
+        AbnormalOutflow(),
+        FreshAttackerContract(),
+        Invariants(invariants),
     ]
 
 
-__all__ = ["DenyList", "PrivilegedChange", "Reentrancy", "default_detectors"]
+__all__ = [
+    "AbnormalOutflow",
+    "DenyList",
+    "FlashLoanManipulation",
+    "FreshAttackerContract",
+    "Invariant",
+    "InvariantError",
+    "Invariants",
+    "PrivilegedChange",
+    "Reentrancy",
+    "default_detectors",
+]

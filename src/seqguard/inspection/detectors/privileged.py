@@ -14,12 +14,19 @@ Signal, from the transaction's net storage writes:
   the admin or owner before the transaction;
 - an EIP-1967 admin or ERC-7201 Ownable owner slot changed by such an account;
 - an owner or admin set from zero, or an ERC-7201 Initializable slot set, on a
-  contract that existed before this transaction and already holds ETH.
+  contract that existed before this transaction and already holds ETH;
+- a mint (an ERC-20 ``Transfer`` from the zero address) of at least
+  ``mint_share`` (default 1%) of the previous supply, by a caller that is neither
+  the token's deployer nor a contract that deployer made, and not paid for (a
+  deposit into a vault mints shares against the assets paid in). Anyone who can mint can
+  print the token and sell it: the Ankr aBNBc minter (December 2022) printed 60
+  trillion tokens and sold them into pools in the same hour.
 """
 
 from __future__ import annotations
 
 from seqguard.inspection.base import Context, Detector, Finding
+from seqguard.inspection.flows import paid_in, sender_side
 from seqguard.trace import Trace
 
 
@@ -36,12 +43,66 @@ INITIALIZABLE = _slot("f0c57e16840df040f15088dc2f81fe391c3923bec73e23a9662efc9c2
 UPGRADE_SLOTS = {IMPLEMENTATION: "implementation", BEACON: "beacon"}
 CONTROL_SLOTS = {ADMIN: "admin", OWNABLE: "owner"}
 MASK160 = (1 << 160) - 1
+ZERO = b"\x00" * 20
+
+
+TOTAL_SUPPLY = bytes.fromhex("18160ddd")  # totalSupply()
 
 
 class PrivilegedChange(Detector):
     name = "privileged-change"
 
+    def __init__(self, mint_share: float = 0.01) -> None:
+        self.mint_share = mint_share
+
     def inspect(self, trace: Trace, context: Context) -> list[Finding]:
+        return self._slot_changes(trace, context) + self._mints(trace, context)
+
+    def _mints(self, trace: Trace, context: Context) -> list[Finding]:
+        findings = []
+        for t in trace.transfers:
+            if t.standard != "ERC20" or t.sender != ZERO or t.token in trace.created:
+                continue
+            minter = self._caller_of(trace, trace.logs[t.log_index].frame)
+            token_made = context.creator(t.token)
+            if token_made is None or minter == token_made.creator:
+                continue  # a genesis token we know nothing about, or its deployer minting
+            minter_made = context.creator(minter)
+            if minter_made is not None and minter_made.creator == token_made.creator:
+                continue  # a minter contract the token's team deployed (staking, bridge)
+            if paid_in(trace, t.token, sender_side(trace, context)):
+                continue  # minted against a payment (a vault deposit): bought, not printed
+            supply = context.call_uint(t.token, TOTAL_SUPPLY)
+            minted = burned = 0
+            for m in trace.transfers:
+                if m.token == t.token and m.standard == "ERC20":
+                    minted += m.amount if m.sender == ZERO else 0
+                    burned += m.amount if m.recipient == ZERO else 0
+            previous = (supply or 0) - minted + burned
+            if previous > 0 and minted < self.mint_share * previous:
+                continue
+            findings.append(
+                Finding(
+                    self.name,
+                    f"0x{minter.hex()} minted {minted} of token 0x{t.token.hex()} "
+                    f"({'no supply before' if previous <= 0 else f'{minted / previous:.0%} of its supply'}) "
+                    f"but is neither its deployer 0x{token_made.creator.hex()} nor a contract "
+                    "that deployer made",
+                    0.85,
+                )
+            )
+            break
+        return findings
+
+    @staticmethod
+    def _caller_of(trace: Trace, index: int) -> bytes:
+        """msg.sender of the code running in frame ``index``, seen through delegatecalls."""
+        frame = trace.frames[index]
+        while frame.kind in ("DELEGATECALL", "CALLCODE") and frame.parent is not None:
+            frame = trace.frames[frame.parent]
+        return frame.sender
+
+    def _slot_changes(self, trace: Trace, context: Context) -> list[Finding]:
         writes = {(w.address, w.slot): w for w in trace.storage_writes}
         created = set(trace.created)
         callers = self._callers(trace)

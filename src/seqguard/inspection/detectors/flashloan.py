@@ -1,0 +1,149 @@
+"""Flash-loan price manipulation: borrow, move a pool's price, make a protocol act on
+it, repay, keep the difference, all in one transaction.
+
+Attack: a lending market or vault that values assets at an AMM's spot reserves
+can be fooled by anyone who moves those reserves for the length of one
+transaction. Harvest Finance (October 2020, $34M) lost its USDC/USDT vault to
+flash-loaned swaps through Curve's Y pool; Cheese Bank (November 2020, $3.3M)
+and Inverse Finance (April 2022, $15.6M) lent against collateral whose price a
+flash-loaned trade had pumped.
+
+Signal, from the ordered token transfers of the transaction:
+- a loan: tokens sent from an outside account to the sender's side and sent back
+  to it, at least as much, later in the same transaction;
+- a reserve swing: a pool outside the sender's side whose balance of a token
+  moved by at least ``swing`` (default 25%) from where it started;
+- a protocol acting on the moved price: another contract that called the pool
+  paid the sender's side while the pool was displaced;
+- the sender's side ends with more of some asset than it started with.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from seqguard.inspection.base import Context, Detector, Finding
+from seqguard.inspection.flows import asset_name, sender_side, short, side_gains, token_net
+from seqguard.trace import TokenTransfer, Trace
+
+
+@dataclass(frozen=True, slots=True)
+class Loan:
+    lender: bytes
+    token: bytes
+    amount: int
+
+
+@dataclass(frozen=True, slots=True)
+class Swing:
+    pool: bytes
+    token: bytes
+    before: int
+    extreme: int
+    start: int  # log index of the transfer that displaced the pool
+    end: int  # log index of the transfer that brought it back (or past the last)
+
+    @property
+    def moved(self) -> float:
+        return abs(self.extreme - self.before) / self.before
+
+
+class FlashLoanManipulation(Detector):
+    name = "flash-loan-manipulation"
+
+    def __init__(self, swing: float = 0.25) -> None:
+        self.swing = swing
+
+    def inspect(self, trace: Trace, context: Context) -> list[Finding]:
+        if not trace.success:
+            return []
+        transfers = [t for t in trace.transfers if t.standard == "ERC20"]
+        if len(transfers) < 4:  # a loan, its repayment, and a swap's two legs at least
+            return []
+        side = sender_side(trace, context)
+        loans = self._loans(transfers, side)
+        if not loans:
+            return []
+        lenders = {loan.lender for loan in loans}
+        gains = side_gains(trace, side)
+        if not gains:
+            return []
+        for swing in self._swings(trace, transfers, context, side | lenders):
+            for payer, paid in self._acting(trace, transfers, swing, side, lenders):
+                loan = loans[0]
+                profit = ", ".join(f"{amount} of {asset_name(a)}" for a, amount in gains.items())
+                return [
+                    Finding(
+                        self.name,
+                        f"flash loan of {loan.amount} of {asset_name(loan.token)} from "
+                        f"{short(loan.lender)}; pool {short(swing.pool)}'s balance of "
+                        f"{asset_name(swing.token)} moved {swing.moved:.0%} "
+                        f"({swing.before} to {swing.extreme}); {short(payer)}, which read that "
+                        f"pool, paid the sender's side {paid.amount} of {asset_name(paid.token)} "
+                        f"while the price was moved; the sender's side ends up {profit}",
+                        0.9,
+                    )
+                ]
+        return []
+
+    @staticmethod
+    def _loans(transfers: list[TokenTransfer], side: set[bytes]) -> list[Loan]:
+        loans = []
+        for i, out in enumerate(transfers):
+            if out.sender in side or out.recipient not in side:
+                continue
+            back = sum(
+                t.amount for t in transfers[i + 1 :]
+                if t.token == out.token and t.sender in side and t.recipient == out.sender
+            )  # fmt: skip
+            if back >= out.amount:
+                loans.append(Loan(out.sender, out.token, out.amount))
+        return loans
+
+    def _swings(
+        self, trace: Trace, transfers: list[TokenTransfer], context: Context, exclude: set[bytes]
+    ) -> list[Swing]:
+        swings = []
+        for (token, pool), net in token_net(trace).items():
+            if pool in exclude or not any(f.address == pool for f in trace.frames):
+                continue
+            after = context.token_balance(token, pool)
+            if after is None or after - net <= 0:
+                continue
+            before = balance = after - net
+            start, extreme = None, before
+            for t in transfers:
+                if t.token != token or pool not in (t.sender, t.recipient):
+                    continue
+                balance += t.amount if t.recipient == pool else -t.amount
+                displaced = abs(balance - before) >= self.swing * before
+                if displaced:
+                    if abs(balance - before) > abs(extreme - before):
+                        extreme = balance
+                    if start is None:
+                        start = t.log_index
+                elif start is not None:
+                    swings.append(Swing(pool, token, before, extreme, start, t.log_index))
+                    start, extreme = None, before
+            if start is not None:
+                swings.append(Swing(pool, token, before, extreme, start, 1 << 62))
+        return swings
+
+    @staticmethod
+    def _acting(
+        trace: Trace,
+        transfers: list[TokenTransfer],
+        swing: Swing,
+        side: set[bytes],
+        lenders: set[bytes],
+    ) -> list[tuple[bytes, TokenTransfer]]:
+        """Payments to the sender's side, made inside the swing by contracts that read the pool."""
+        readers = (
+            {f.sender for f in trace.frames if f.address == swing.pool and f.sender != swing.pool}
+            - side
+            - lenders
+        )
+        return [
+            (t.sender, t) for t in transfers
+            if t.sender in readers and t.recipient in side and swing.start < t.log_index < swing.end
+        ]  # fmt: skip

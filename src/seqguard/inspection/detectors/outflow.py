@@ -1,0 +1,85 @@
+"""Abnormal outflow: an account loses most of its ETH or tokens to the sender's side.
+
+Attack: whatever the bug (a missing access check, a forged message, a stolen
+approval, an accounting error), the end of almost every exploit looks the same:
+a protocol's holdings leave in one transaction for addresses the attacker
+controls, with nothing given back. Ronin's bridge (March 2022, $624M) paid
+173,600 ETH and 25.5M USDC to the attacker in two withdrawals; on the Nomad bridge
+(August 2022, $190M) anyone could call ``process`` and walk off with the bridge's
+tokens; SushiSwap's RouteProcessor2 (April 2023, $3.3M) let anyone spend the
+approvals users had given it, taking tokens from wallets that were not even part
+of the transaction.
+
+Signal: an account outside the sender's side (see ``flows``) ends the transaction
+with at least ``share`` (default 50%) less of an asset, at least half of what it
+lost went straight to the sender's side, and
+- the sender's side gave it nothing in the same transaction (ETH, tokens, or its
+  own shares back to burn: a whale withdrawing most of a vault burns shares);
+- no storage slot of it moved by the amount paid (its books did not record a
+  payout or a debt: a withdrawal from a balance mapping, a borrow);
+- it has no ``owner()`` on the sender's side (an owner sweeping its own treasury).
+The estimated loss is the ETH lost; token losses are named in the reason.
+"""
+
+from __future__ import annotations
+
+from seqguard.inspection.base import Context, Detector, Finding
+from seqguard.inspection.flows import (
+    Loss,
+    asset_name,
+    losses,
+    moved_to,
+    paid_in,
+    sender_side,
+    short,
+    took_part,
+)
+from seqguard.trace import Trace
+
+
+class AbnormalOutflow(Detector):
+    name = "abnormal-outflow"
+
+    def __init__(self, share: float = 0.5) -> None:
+        self.share = share
+
+    def inspect(self, trace: Trace, context: Context) -> list[Finding]:
+        if not trace.success:
+            return []
+        side = sender_side(trace, context)
+        findings = []
+        for loss in losses(trace, context, side, min_share=self.share):
+            if moved_to(trace, loss.holder, loss.asset, side) * 2 < loss.lost:
+                continue  # most of it went to third parties (a pool paying a swapper's recipient)
+            if paid_in(trace, loss.holder, side) or self._booked(trace, loss):
+                continue
+            owner = context.owner_of(loss.holder)
+            if owner is not None and owner in side:
+                continue
+            findings.append(self._finding(trace, loss))
+        return findings
+
+    @staticmethod
+    def _booked(trace: Trace, loss: Loss) -> bool:
+        """A slot of the holder moved by about what it paid: a recorded withdrawal or debt."""
+        low, high = loss.lost * 99 // 100, loss.lost * 101 // 100
+        return any(
+            w.address == loss.holder and low <= abs(w.after - w.before) <= high
+            for w in trace.storage_writes
+        )
+
+    def _finding(self, trace: Trace, loss: Loss) -> Finding:
+        who = (
+            f"contract {short(loss.holder)}"
+            if took_part(trace, loss.holder)
+            else f"account {short(loss.holder)}, which took no part in the transaction "
+            "(its approval was spent by someone else),"
+        )
+        return Finding(
+            self.name,
+            f"{who} lost {loss.share:.0%} of its {asset_name(loss.asset)} "
+            f"({loss.lost} of {loss.before}) to the sender's side, which paid nothing in, "
+            "and its books recorded no matching withdrawal or debt",
+            0.8,
+            estimated_loss_wei=loss.lost if loss.asset is None else 0,
+        )

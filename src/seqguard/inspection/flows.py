@@ -1,0 +1,132 @@
+"""Who gained and who lost what in one transaction: the shared arithmetic of the
+value-flow detectors (abnormal outflow, flash-loan manipulation, fresh contracts).
+
+An *asset* is ``ETH`` (``None``) or an ERC-20 token address. The *sender's side*
+is the sending account plus every contract it deployed, in this transaction or
+before (from the chain's history): value that reaches any of them reaches the
+sender.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+
+from seqguard.inspection.base import Context
+from seqguard.trace import Trace
+
+Asset = bytes | None  # None is ETH
+ZERO = b"\x00" * 20
+
+
+def asset_name(asset: Asset) -> str:
+    return "ETH" if asset is None else f"token 0x{asset.hex()}"
+
+
+def short(address: bytes) -> str:
+    return f"0x{address.hex()}"
+
+
+@dataclass(frozen=True, slots=True)
+class Loss:
+    holder: bytes
+    asset: Asset
+    lost: int
+    before: int
+
+    @property
+    def share(self) -> float:
+        return self.lost / self.before if self.before > 0 else 1.0
+
+
+def sender_side(trace: Trace, context: Context) -> set[bytes]:
+    """The sender and the contracts it deployed, here or earlier."""
+    sender = trace.tx.sender
+    side = {sender, *trace.created}
+    for address in {f.address for f in trace.frames}:
+        if address not in side:
+            made = context.creator(address)
+            if made is not None and made.creator == sender:
+                side.add(address)
+    return side
+
+
+def token_net(trace: Trace) -> dict[tuple[bytes, bytes], int]:
+    """Net ERC-20 flow per (token, holder): received minus sent."""
+    net: dict[tuple[bytes, bytes], int] = defaultdict(int)
+    for t in trace.transfers:
+        if t.standard == "ERC20" and t.sender != t.recipient:
+            net[(t.token, t.sender)] -= t.amount
+            net[(t.token, t.recipient)] += t.amount
+    return net
+
+
+def side_gains(trace: Trace, side: set[bytes]) -> dict[Asset, int]:
+    """What the sender's side ends the transaction with, per asset, when positive.
+
+    The sender's own ETH counts only when it grew despite the gas it paid.
+    """
+    gains: dict[Asset, int] = defaultdict(int)
+    for (token, holder), amount in token_net(trace).items():
+        if holder in side:
+            gains[token] += amount
+    for b in trace.balance_deltas:
+        if b.address in side:
+            gains[None] += b.delta
+    return {asset: amount for asset, amount in gains.items() if amount > 0}
+
+
+def losses(
+    trace: Trace, context: Context, exclude: set[bytes], *, min_share: float = 0.0
+) -> list[Loss]:
+    """Accounts outside ``exclude`` that ended with less of an asset, with what they
+    held before (token holdings are read after the transaction and the flow added
+    back). Only losses of at least ``min_share`` of the holding are returned."""
+    out = []
+    for b in trace.balance_deltas:
+        if b.delta < 0 and b.address not in exclude and b.address not in trace.created:
+            loss = Loss(b.address, None, -b.delta, b.before)
+            if loss.share >= min_share:
+                out.append(loss)
+    for (token, holder), amount in token_net(trace).items():
+        if amount >= 0 or holder in exclude or holder == ZERO or holder in trace.created:
+            continue
+        after = context.token_balance(token, holder)
+        if after is None:
+            continue
+        loss = Loss(holder, token, -amount, after - amount)
+        if loss.share >= min_share:
+            out.append(loss)
+    return out
+
+
+def moved_to(trace: Trace, holder: bytes, asset: Asset, recipients: set[bytes]) -> int:
+    """How much of ``asset`` went from ``holder`` straight to one of ``recipients``."""
+    if asset is None:
+        return sum(
+            f.value for f in trace.frames
+            if f.success and f.sender == holder and f.address in recipients and f.value
+            and f.kind in ("CALL", "CREATE", "CREATE2", "SELFDESTRUCT")
+        )  # fmt: skip
+    return sum(
+        t.amount for t in trace.transfers
+        if t.standard == "ERC20" and t.token == asset and t.sender == holder
+        and t.recipient in recipients
+    )  # fmt: skip
+
+
+def paid_in(trace: Trace, holder: bytes, side: set[bytes]) -> bool:
+    """Did the sender's side give ``holder`` anything: ETH, tokens, or back its own
+    tokens (a burn of shares it issued)?"""
+    for f in trace.frames:
+        if f.success and f.value and f.sender in side and f.address == holder:
+            return True
+    return any(
+        t.sender in side and (t.recipient == holder or (t.token == holder and t.recipient == ZERO))
+        for t in trace.transfers
+    )
+
+
+def took_part(trace: Trace, account: bytes) -> bool:
+    """Did ``account`` call or get called in the transaction?"""
+    return any(f.sender == account or f.address == account for f in trace.frames)
