@@ -232,3 +232,72 @@ def test_operator_release_reject_and_expiry(nodes: Any, tmp_path: Path) -> None:
         ]
         == "0x1"
     )
+
+
+@pytest.mark.slow
+def test_lists_invariants_and_settings_change_at_run_time_and_survive_a_restart(
+    nodes: Any, tmp_path: Path
+) -> None:
+    alice, bob, carol = dev_accounts(3)
+    vault = "0x" + "44" * 20
+    config = tmp_path / "node.toml"
+    config.write_text('admin_token = "s3cret"\n')
+    node = nodes.seqguard(
+        "policy",
+        block_time=0,
+        extra_args=["--config", str(config), "--invariant", f"boot={vault}:totalAssets() > 0"],
+    )
+    rpc = node.rpc
+    add_bob = {"list": "deny-senders", "add": [bob.address]}
+    assert admin_call(rpc, "seqguard_setList", add_bob)["error"]["code"] == -32001
+    assert rpc.call("seqguard_lists")["deny-senders"] == []
+    changed = admin_call(rpc, "seqguard_setList", add_bob, token="s3cret")["result"]
+    assert changed["members"] == [bob.address.lower()]
+    bad = {"list": "deny-everyone", "add": [bob.address]}
+    assert admin_call(rpc, "seqguard_setList", bad, token="s3cret")["error"]["code"] == -32602
+    wrong = {"name": "x", "contract": vault, "check": "total assets"}
+    assert (
+        "not a view call"
+        in admin_call(rpc, "seqguard_addInvariant", wrong, token="s3cret")["error"]["message"]
+    )
+    solvent = {"name": "solvent", "contract": vault, "check": "totalAssets() >= totalSupply()"}
+    admin_call(rpc, "seqguard_addInvariant", solvent, token="s3cret")
+    setting = {"name": "fresh-contract", "threshold": 0.9}
+    assert admin_call(rpc, "seqguard_setDetector", setting, token="s3cret")["result"]["threshold"]
+
+    held = rpc.call("eth_sendRawTransaction", sign(bob, 0))  # live at once, no restart
+    assert rpc.wait_for(lambda: rpc.call("seqguard_getQuarantine", held), timeout=10)
+
+    node.restart()
+    rpc = node.rpc
+    assert rpc.call("seqguard_lists")["deny-senders"] == [bob.address.lower()]
+    assert sorted(i["name"] for i in rpc.call("seqguard_invariants")) == ["boot", "solvent"]
+    fresh = next(d for d in rpc.call("seqguard_detectors") if d["name"] == "fresh-contract")
+    assert fresh["threshold"] == 0.9
+    # taking bob off the list lets his next transaction through; carol's needs no change
+    off = {"list": "deny-senders", "remove": [bob.address]}
+    assert admin_call(rpc, "seqguard_setList", off, token="s3cret")["result"]["members"] == []
+    admin_call(rpc, "seqguard_removeInvariant", {"name": "solvent"}, token="s3cret")
+    assert [i["name"] for i in rpc.call("seqguard_invariants")] == ["boot"]
+    log = admin_call(rpc, "seqguard_auditLog", {"limit": 20}, token="s3cret")["result"]
+    assert {"setList", "addInvariant", "removeInvariant", "setDetector"} <= {
+        e["action"] for e in log
+    }
+    assert rpc.wait_receipt(rpc.call("eth_sendRawTransaction", sign(carol, 0)))["status"] == "0x1"
+
+
+@pytest.mark.slow
+def test_contract_creators_answer_like_anvil(nodes: Any) -> None:
+    alice = dev_accounts(1)[0]
+    answers = []
+    for node in (nodes.seqguard("creators", block_time=0), nodes.anvil("creators-anvil")):
+        rpc = node.rpc
+        deploy = sign(
+            alice, 0, to=None, data=bytes.fromhex("6001600c60003960016000f300"), gas=100_000
+        )
+        receipt = rpc.wait_receipt(rpc.call("eth_sendRawTransaction", deploy))
+        found = rpc.call("ots_getContractCreator", receipt["contractAddress"])
+        assert rpc.call("ots_getContractCreator", alice.address) is None
+        answers.append((receipt["contractAddress"], found))
+    assert answers[0] == answers[1]
+    assert answers[0][1]["creator"] == alice.address.lower()

@@ -138,6 +138,16 @@ TXS_QUARANTINED = Counter(
 QUARANTINE_SIZE = Gauge(
     "quarantine_held", "Transactions currently held in quarantine.", namespace=_NS
 )
+QUARANTINE_RECORDS = Gauge(
+    "quarantine_records", "Quarantine records by status.", ["status"], namespace=_NS
+)
+VERDICTS = Counter("verdicts", "Inspected transactions by verdict.", ["action"], namespace=_NS)
+FINDINGS = Counter(
+    "findings",
+    "Detector findings; acted=false when only recorded (below threshold, or action allow).",
+    ["detector", "acted"],
+    namespace=_NS,
+)
 INSPECTION_SECONDS = Histogram(
     "inspection_duration_seconds",
     "Time to trace and inspect one transaction (detectors + risk model).",

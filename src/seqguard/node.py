@@ -123,6 +123,7 @@ class Node:
             else None
         )
         self.policy = Policy(self.inspector, self.quarantine) if self.inspector else None
+        self._quarantine_gauges()
         self.journal = Journal(data_dir / "txpool.journal")
         self.restored = self.pool.restore(self.journal, self._decode_unheld)
         self.pool.journal = self.journal
@@ -298,13 +299,13 @@ class Node:
         except TxError as exc:
             self.builder.bypass.discard(tx.hash)
             dropped = self.quarantine.drop(tx_hash, reason=f"can no longer execute: {exc.message}")
-            metrics.QUARANTINE_SIZE.set(self.quarantine.count())
+            self._quarantine_gauges()
             return dropped
         if expired:
             released = self.quarantine.expire(tx_hash)
         else:
             released = self.quarantine.release(tx_hash, by=by, reason=reason)
-        metrics.QUARANTINE_SIZE.set(self.quarantine.count())
+        self._quarantine_gauges()
         return released
 
     def _quarantine_upkeep(self, senders: Iterable[bytes]) -> None:
@@ -324,6 +325,12 @@ class Node:
                             record.hash, reason=f"nonce {record.nonce} was used meanwhile"
                         )
 
+    def _quarantine_gauges(self) -> None:
+        counts = self.quarantine.counts()
+        metrics.QUARANTINE_SIZE.set(counts["quarantined"])
+        for status, count in counts.items():
+            metrics.QUARANTINE_RECORDS.labels(status).set(count)
+
     def _hold(self, held: list[tuple[Tx, Verdict]]) -> None:
         for tx, verdict in held:
             status = "rejected" if verdict.action == REJECT else "quarantined"
@@ -335,7 +342,7 @@ class Node:
                 "%s 0x%s from 0x%s: %s", status, tx.hash.hex(), tx.sender.hex(), verdict.reason
             )
         if held:
-            metrics.QUARANTINE_SIZE.set(self.quarantine.count())
+            self._quarantine_gauges()
 
     # -- tracing ----------------------------------------------------------------
     def _replay(self, tx_hash: bytes) -> tuple[Tx, Any, Any, int] | None:

@@ -25,6 +25,7 @@ class World:
     carol: LocalAccount = field(default_factory=lambda: dev_accounts(4)[2])
     dave: LocalAccount = field(default_factory=lambda: dev_accounts(4)[3])
     at: dict[str, str] = field(default_factory=dict)
+    sent: list[str] = field(default_factory=list)
 
     # -- sending ---------------------------------------------------------------------
     def sign(self, who: LocalAccount, target: str, artifact: str, fn: str, *args: Any,
@@ -33,7 +34,9 @@ class World:
         return self.f.sign(who, to=to, data=calldata(artifact, fn, *args), value=value, gas=gas)
 
     def send(self, st: SignedTx) -> str:
-        return self.rpc.call("eth_sendRawTransaction", st.raw)
+        tx_hash = self.rpc.call("eth_sendRawTransaction", st.raw)
+        self.sent.append(tx_hash)
+        return tx_hash
 
     def do(self, who: LocalAccount, target: str, artifact: str, fn: str, *args: Any,
            value: int = 0) -> dict[str, Any]:  # fmt: skip
@@ -101,3 +104,19 @@ class World:
         for receipt in self.rpc.wait_receipts(hashes):
             assert receipt["status"] == "0x1", receipt
         return self
+
+
+def assert_same_receipts(guarded: World, reference: World) -> None:
+    """Every transaction both nodes included has the same outcome on both: inspection
+    (its read-only calls included) changed nothing of what it allowed."""
+
+    def outcome(receipt: dict[str, Any]) -> tuple:
+        logs = [(x["address"].lower(), x["topics"], x["data"]) for x in receipt["logs"]]
+        return receipt["status"], receipt["gasUsed"], receipt["contractAddress"], logs
+
+    both = [h for h in guarded.sent if h in set(reference.sent)]
+    receipts = {h: guarded.rpc.request("eth_getTransactionReceipt", [h]) for h in both}
+    mined = {h: r["result"] for h, r in receipts.items() if r.get("result")}  # not the held
+    assert len(mined) >= 40
+    for h, receipt in mined.items():
+        assert outcome(receipt) == outcome(reference.rpc.wait_receipt(h)), h

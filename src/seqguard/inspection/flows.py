@@ -39,6 +39,14 @@ class Loss:
         return self.lost / self.before if self.before > 0 else 1.0
 
 
+def anyone_else_pays(trace: Trace) -> bool:
+    """Cheap first look: did any account but the sender send ETH or tokens?"""
+    sender = trace.tx.sender
+    return any(b.delta < 0 and b.address != sender for b in trace.balance_deltas) or any(
+        t.sender != sender and t.sender != ZERO for t in trace.transfers
+    )
+
+
 def sender_side(trace: Trace, context: Context) -> set[bytes]:
     """The sender and the contracts it deployed, here or earlier."""
     sender = trace.tx.sender

@@ -97,7 +97,9 @@ class Inspector:
                 settings = DetectorSettings(action=self.on_error, threshold=0.0)
             metrics.DETECTOR_SECONDS.labels(detector.name).observe(time.perf_counter() - t0)
             for finding in findings:
-                if finding.score >= settings.threshold and settings.action != ALLOW:
+                acted = finding.score >= settings.threshold and settings.action != ALLOW
+                metrics.FINDINGS.labels(detector.name, "true" if acted else "false").inc()
+                if acted:
                     acted_on.append(finding)
                     if _SEVERITY[settings.action] > _SEVERITY[action]:
                         action = settings.action
@@ -112,4 +114,5 @@ class Inspector:
                 )
             )
             action = self.on_error
+        metrics.VERDICTS.labels(action).inc()
         return Verdict(action, tuple(acted_on))

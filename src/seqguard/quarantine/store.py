@@ -346,6 +346,11 @@ class QuarantineStore:
             .fetchone()[0]
         )
 
+    def counts(self) -> dict[str, int]:
+        """Records per status (every status present, zero included)."""
+        rows = self._conn().execute("SELECT status, COUNT(*) FROM quarantine GROUP BY status")
+        return {**dict.fromkeys(STATUSES, 0), **dict(rows.fetchall())}
+
     def close(self) -> None:
         self._connections.close()
 

@@ -20,7 +20,14 @@ a freshly deployed arbitrage or batching contract is common and benign.
 from __future__ import annotations
 
 from seqguard.inspection.base import Context, Detector, Finding
-from seqguard.inspection.flows import asset_name, losses, sender_side, short, side_gains
+from seqguard.inspection.flows import (
+    anyone_else_pays,
+    asset_name,
+    losses,
+    sender_side,
+    short,
+    side_gains,
+)
 from seqguard.trace import Trace
 
 
@@ -35,7 +42,7 @@ class FreshAttackerContract(Detector):
         self.loser_share = loser_share
 
     def inspect(self, trace: Trace, context: Context) -> list[Finding]:
-        if not trace.success or len(trace.frames) <= self.min_calls:
+        if not trace.success or not anyone_else_pays(trace) or len(trace.frames) <= self.min_calls:
             return []
         fresh = self._fresh(trace, context)
         if not fresh:

@@ -26,6 +26,7 @@ from __future__ import annotations
 from seqguard.inspection.base import Context, Detector, Finding
 from seqguard.inspection.flows import (
     Loss,
+    anyone_else_pays,
     asset_name,
     losses,
     moved_to,
@@ -44,7 +45,7 @@ class AbnormalOutflow(Detector):
         self.share = share
 
     def inspect(self, trace: Trace, context: Context) -> list[Finding]:
-        if not trace.success:
+        if not trace.success or not anyone_else_pays(trace):
             return []
         side = sender_side(trace, context)
         findings = []
