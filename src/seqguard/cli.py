@@ -266,6 +266,14 @@ def print_banner(console: Console, server: Any) -> None:
         f"Base fee:          {node.genesis.base_fee} wei at genesis, gas limit {head.gas_limit}"
     )
     console.print(f"Data directory:    {config.data_dir}")
+    if node.policy is None:
+        console.print("Inspection:        [yellow]off[/yellow] (--no-inspection)")
+    else:
+        console.print(
+            f"Inspection:        on, {len(node.inspector.detectors)} detectors, "
+            f"{len(node.policy.invariants())} invariants, "
+            f"{node.quarantine.count()} held in quarantine"
+        )
     if node.restored:
         console.print(f"Pool:              {node.restored} transactions restored from the journal")
     console.print(f"\nJSON-RPC (HTTP):   http://{host}:{config.port}")
