@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import logging
 import signal
 import sys
@@ -185,7 +186,10 @@ def main(argv: list[str] | None = None) -> None:
     from seqguard.bench import add_arguments
 
     add_arguments(bench)
+    _inspect_parser(sub)
     args = parser.parse_args(argv)
+    if args.command == "inspect":
+        sys.exit(run_inspect(args))
     if args.command == "node":
         sys.exit(run_node(args))
     if args.command == "bench":
@@ -194,6 +198,71 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(run(args))
     parser.print_help()
     sys.exit(2)
+
+
+def _inspect_parser(sub: Any) -> None:
+    p = sub.add_parser(
+        "inspect",
+        help="judge a transaction another node (geth, anvil, seqguard) executed",
+        description="Fetch a mined transaction's callTracer and prestateTracer (diff) output "
+        "from any node with debug_traceTransaction, rebuild the trace, and run seqguard's "
+        "detectors on it, reading token balances and views from the state after its block. "
+        "Prints every finding, also those below a detector's threshold, and the verdict a "
+        "seqguard sequencer would give. Exits 1 if it would hold the transaction.",
+    )
+    p.add_argument("tx_hash", metavar="TXHASH", help="hash of a mined transaction")
+    p.add_argument(
+        "--rpc", default="http://127.0.0.1:8545", help="node URL (default http://127.0.0.1:8545)"
+    )
+    p.add_argument(
+        "--invariant",
+        dest="invariants",
+        action="append",
+        default=[],
+        metavar="NAME=ADDRESS:CHECK",
+        help="an invariant to check too, as for `seqguard node --invariant`; repeatable",
+    )
+    p.add_argument("--json", action="store_true", help="print the trace and findings as JSON")
+
+
+def run_inspect(args: argparse.Namespace) -> int:
+    from seqguard.config import Config
+    from seqguard.inspection import Inspector
+    from seqguard.inspection.detectors import default_detectors
+    from seqguard.inspection.remote import RemoteError, http_rpc, remote_trace_and_context
+
+    console = Console(highlight=False)
+    try:
+        invariants = Config(invariants=args.invariants).parsed_invariants()
+        trace, context = remote_trace_and_context(http_rpc(args.rpc), args.tx_hash)
+    except (ConfigError, RemoteError, LookupError, OSError) as exc:
+        console.print(f"[red]error:[/red] {exc}")
+        return 2
+    except Exception as exc:  # an unreachable node or an answer that is not JSON-RPC
+        console.print(f"[red]error:[/red] could not read {args.tx_hash} from {args.rpc}: {exc}")
+        return 2
+    inspector = Inspector(default_detectors(invariants=invariants))
+    found = [(d.name, f) for d in inspector.detectors for f in d.inspect(trace, context)]
+    verdict = inspector.judge(trace, context)
+    if args.json:
+        print(json.dumps({
+            "verdict": verdict.action,
+            "findings": [{"detector": n, "score": f.score, "reason": f.reason,
+                          "estimatedLossWei": str(f.estimated_loss_wei)} for n, f in found],
+            "trace": trace.to_json(),
+        }, indent=1))  # fmt: skip
+    else:
+        console.print(
+            f"{args.tx_hash}: {len(trace.frames)} frames, {len(trace.transfers)} token "
+            f"transfers, {'succeeded' if trace.success else 'reverted'}"
+        )
+        for name, f in found:
+            acted = f in verdict.findings
+            mark = "[red]acts[/red]" if acted else "[dim]noted[/dim]"
+            console.print(f"  {mark} [bold]{name}[/bold] (score {f.score:.2f}): {f.reason}")
+        colour = "green" if verdict.action == "allow" else "red"
+        console.print(f"verdict: [{colour}]{verdict.action}[/{colour}]")
+    return 0 if verdict.action == "allow" else 1
 
 
 def run_node(args: argparse.Namespace) -> int:

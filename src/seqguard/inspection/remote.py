@@ -95,3 +95,24 @@ def remote_trace_and_context(rpc: Rpc, tx_hash: str) -> tuple[Trace, Context]:
     trace, tx = remote_trace(rpc, tx_hash)
     block = rpc("eth_getBlockByNumber", tx["blockNumber"], False)
     return trace, remote_context(rpc, _i(tx["blockNumber"]), _i(block["timestamp"]))
+
+
+def http_rpc(url: str, timeout: float = 60.0) -> Rpc:
+    """A plain JSON-RPC caller for ``url``: ``rpc(method, *params)``."""
+    import httpx
+
+    client = httpx.Client(timeout=timeout)
+    ids = iter(range(1, 1 << 62))
+
+    def rpc(method: str, *params: Any) -> Any:
+        body = {"jsonrpc": "2.0", "id": next(ids), "method": method, "params": list(params)}
+        answer = client.post(url, json=body).json()
+        if "error" in answer:
+            raise RemoteError(f"{method}: {answer['error'].get('message')}")
+        return answer["result"]
+
+    return rpc
+
+
+class RemoteError(RuntimeError):
+    """The node answered a JSON-RPC error."""
