@@ -97,21 +97,32 @@ def remote_trace_and_context(rpc: Rpc, tx_hash: str) -> tuple[Trace, Context]:
     return trace, remote_context(rpc, _i(tx["blockNumber"]), _i(block["timestamp"]))
 
 
-def http_rpc(url: str, timeout: float = 60.0) -> Rpc:
-    """A plain JSON-RPC caller for ``url``: ``rpc(method, *params)``."""
-    import httpx
+class HttpRpc:
+    """A plain JSON-RPC client: ``rpc(method, *params)`` gives the result or raises
+    :class:`RemoteError`; ``rpc.request`` gives the whole answer."""
 
-    client = httpx.Client(timeout=timeout)
-    ids = iter(range(1, 1 << 62))
+    def __init__(self, url: str, timeout: float = 60.0) -> None:
+        import httpx
 
-    def rpc(method: str, *params: Any) -> Any:
-        body = {"jsonrpc": "2.0", "id": next(ids), "method": method, "params": list(params)}
-        answer = client.post(url, json=body).json()
+        self.url = url
+        self.client = httpx.Client(timeout=timeout)
+        self._ids = iter(range(1, 1 << 62))
+
+    def request(
+        self, method: str, params: list[Any], headers: dict[str, str] | None = None
+    ) -> dict[str, Any]:
+        body = {"jsonrpc": "2.0", "id": next(self._ids), "method": method, "params": params}
+        return self.client.post(self.url, json=body, headers=headers).json()
+
+    def __call__(self, method: str, *params: Any) -> Any:
+        answer = self.request(method, list(params))
         if "error" in answer:
             raise RemoteError(f"{method}: {answer['error'].get('message')}")
         return answer["result"]
 
-    return rpc
+
+def http_rpc(url: str, timeout: float = 60.0) -> HttpRpc:
+    return HttpRpc(url, timeout)
 
 
 class RemoteError(RuntimeError):

@@ -1,0 +1,1 @@
+"""Benign scenarios: everyday use, and hard negatives that look like attacks."""
