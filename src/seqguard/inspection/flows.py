@@ -13,7 +13,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from seqguard.inspection.base import Context
-from seqguard.trace import Trace
+from seqguard.trace import TokenTransfer, Trace
 
 Asset = bytes | None  # None is ETH
 ZERO = b"\x00" * 20
@@ -45,6 +45,76 @@ def anyone_else_pays(trace: Trace) -> bool:
     return any(b.delta < 0 and b.address != sender for b in trace.balance_deltas) or any(
         t.sender != sender and t.sender != ZERO for t in trace.transfers
     )
+
+
+@dataclass(frozen=True, slots=True)
+class Loan:
+    lender: bytes
+    token: bytes
+    amount: int
+
+
+@dataclass(frozen=True, slots=True)
+class Swing:
+    pool: bytes
+    token: bytes
+    before: int
+    extreme: int
+    start: int  # log index of the transfer that displaced the pool
+    end: int  # log index of the transfer that brought it back (or past the last)
+
+    @property
+    def moved(self) -> float:
+        return abs(self.extreme - self.before) / self.before
+
+
+def find_loans(transfers: list[TokenTransfer], side: set[bytes]) -> list[Loan]:
+    """Tokens an outside account sent the sender's side and got back, at least as much,
+    later in the transaction: a flash loan (or a flash swap)."""
+    loans = []
+    for i, out in enumerate(transfers):
+        if out.sender in side or out.recipient not in side:
+            continue
+        back = sum(
+            t.amount for t in transfers[i + 1 :]
+            if t.token == out.token and t.sender in side and t.recipient == out.sender
+        )  # fmt: skip
+        if back >= out.amount:
+            loans.append(Loan(out.sender, out.token, out.amount))
+    return loans
+
+
+def pool_swings(
+    trace: Trace, context: Context, exclude: set[bytes], threshold: float
+) -> list[Swing]:
+    """Contracts outside ``exclude`` whose balance of a token moved at least ``threshold``
+    (a share of where it started) at some point in the transaction, in log order."""
+    transfers = [t for t in trace.transfers if t.standard == "ERC20"]
+    swings = []
+    for (token, pool), net in token_net(trace).items():
+        if pool in exclude or not any(f.address == pool for f in trace.frames):
+            continue
+        after = context.token_balance(token, pool)
+        if after is None or after - net <= 0:
+            continue
+        before = balance = after - net
+        start, extreme = None, before
+        for t in transfers:
+            if t.token != token or pool not in (t.sender, t.recipient):
+                continue
+            balance += t.amount if t.recipient == pool else -t.amount
+            displaced = abs(balance - before) >= threshold * before
+            if displaced:
+                if abs(balance - before) > abs(extreme - before):
+                    extreme = balance
+                if start is None:
+                    start = t.log_index
+            elif start is not None:
+                swings.append(Swing(pool, token, before, extreme, start, t.log_index))
+                start, extreme = None, before
+        if start is not None:
+            swings.append(Swing(pool, token, before, extreme, start, 1 << 62))
+    return swings
 
 
 def sender_side(trace: Trace, context: Context) -> set[bytes]:

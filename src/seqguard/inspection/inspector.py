@@ -44,7 +44,10 @@ class Inspector:
         on_error: str = QUARANTINE,
     ) -> None:
         self.detectors = list(detectors)
-        self.settings = {d.name: DetectorSettings() for d in self.detectors}
+        self.settings = {
+            d.name: DetectorSettings(threshold=getattr(d, "default_threshold", 0.5))
+            for d in self.detectors
+        }
         self.settings.update(settings or {})
         self.allow_senders = set(allow_senders)
         self.budget = budget

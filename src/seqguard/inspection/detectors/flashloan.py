@@ -20,32 +20,17 @@ Signal, from the ordered token transfers of the transaction:
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from seqguard.inspection.base import Context, Detector, Finding
-from seqguard.inspection.flows import asset_name, sender_side, short, side_gains, token_net
+from seqguard.inspection.flows import (
+    Swing,
+    asset_name,
+    find_loans,
+    pool_swings,
+    sender_side,
+    short,
+    side_gains,
+)
 from seqguard.trace import TokenTransfer, Trace
-
-
-@dataclass(frozen=True, slots=True)
-class Loan:
-    lender: bytes
-    token: bytes
-    amount: int
-
-
-@dataclass(frozen=True, slots=True)
-class Swing:
-    pool: bytes
-    token: bytes
-    before: int
-    extreme: int
-    start: int  # log index of the transfer that displaced the pool
-    end: int  # log index of the transfer that brought it back (or past the last)
-
-    @property
-    def moved(self) -> float:
-        return abs(self.extreme - self.before) / self.before
 
 
 class FlashLoanManipulation(Detector):
@@ -61,14 +46,14 @@ class FlashLoanManipulation(Detector):
         if len(transfers) < 4:  # a loan, its repayment, and a swap's two legs at least
             return []
         side = sender_side(trace, context)
-        loans = self._loans(transfers, side)
+        loans = find_loans(transfers, side)
         if not loans:
             return []
         lenders = {loan.lender for loan in loans}
         gains = side_gains(trace, side)
         if not gains:
             return []
-        for swing in self._swings(trace, transfers, context, side | lenders):
+        for swing in pool_swings(trace, context, side | lenders, self.swing):
             for payer, paid in self._acting(trace, transfers, swing, side, lenders):
                 loan = loans[0]
                 profit = ", ".join(f"{amount} of {asset_name(a)}" for a, amount in gains.items())
@@ -85,49 +70,6 @@ class FlashLoanManipulation(Detector):
                     )
                 ]
         return []
-
-    @staticmethod
-    def _loans(transfers: list[TokenTransfer], side: set[bytes]) -> list[Loan]:
-        loans = []
-        for i, out in enumerate(transfers):
-            if out.sender in side or out.recipient not in side:
-                continue
-            back = sum(
-                t.amount for t in transfers[i + 1 :]
-                if t.token == out.token and t.sender in side and t.recipient == out.sender
-            )  # fmt: skip
-            if back >= out.amount:
-                loans.append(Loan(out.sender, out.token, out.amount))
-        return loans
-
-    def _swings(
-        self, trace: Trace, transfers: list[TokenTransfer], context: Context, exclude: set[bytes]
-    ) -> list[Swing]:
-        swings = []
-        for (token, pool), net in token_net(trace).items():
-            if pool in exclude or not any(f.address == pool for f in trace.frames):
-                continue
-            after = context.token_balance(token, pool)
-            if after is None or after - net <= 0:
-                continue
-            before = balance = after - net
-            start, extreme = None, before
-            for t in transfers:
-                if t.token != token or pool not in (t.sender, t.recipient):
-                    continue
-                balance += t.amount if t.recipient == pool else -t.amount
-                displaced = abs(balance - before) >= self.swing * before
-                if displaced:
-                    if abs(balance - before) > abs(extreme - before):
-                        extreme = balance
-                    if start is None:
-                        start = t.log_index
-                elif start is not None:
-                    swings.append(Swing(pool, token, before, extreme, start, t.log_index))
-                    start, extreme = None, before
-            if start is not None:
-                swings.append(Swing(pool, token, before, extreme, start, 1 << 62))
-        return swings
 
     @staticmethod
     def _acting(

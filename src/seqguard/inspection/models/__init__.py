@@ -1,0 +1,1 @@
+"""Trained risk models shipped with the package (``seqguard train`` writes them)."""
