@@ -187,7 +187,18 @@ def main(argv: list[str] | None = None) -> None:
 
     add_arguments(bench)
     _inspect_parser(sub)
+    from seqguard.scenarios import eval as evaluation
+
+    evaluate = sub.add_parser(
+        "eval",
+        help="measure protection: run the attack and benign scenario library against a node",
+        description=evaluation.__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    evaluation.add_arguments(evaluate)
     args = parser.parse_args(argv)
+    if args.command == "eval":
+        sys.exit(evaluation.run(args))
     if args.command == "inspect":
         sys.exit(run_inspect(args))
     if args.command == "node":

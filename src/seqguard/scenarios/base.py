@@ -56,7 +56,9 @@ class Scenario(ABC):
 
     @classmethod
     def summary(cls) -> str:
-        return (cls.__doc__ or "").strip().splitlines()[0] if cls.__doc__ else cls.name
+        """The docstring's first sentence."""
+        text = " ".join((cls.__doc__ or cls.name).split())
+        return text.split(". ")[0].split(": ")[0].rstrip(".")
 
 
 @dataclass
