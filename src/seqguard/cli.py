@@ -196,7 +196,18 @@ def main(argv: list[str] | None = None) -> None:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     evaluation.add_arguments(evaluate)
+    from seqguard.scenarios import train
+
+    training = sub.add_parser(
+        "train",
+        help="fit the risk model on the scenario library and benign workload",
+        description=train.__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    train.add_arguments(training)
     args = parser.parse_args(argv)
+    if args.command == "train":
+        sys.exit(train.run(args))
     if args.command == "eval":
         sys.exit(evaluation.run(args))
     if args.command == "inspect":

@@ -16,6 +16,7 @@ from typing import Any
 from seqguard.inspection.base import Context
 from seqguard.trace import Trace, TxInfo
 from seqguard.trace.geth import trace_from_geth
+from seqguard.trace.model import trace_from_json
 from seqguard.types import Creation
 
 Rpc = Callable[..., Any]  # rpc(method, *params) -> result, raising on a JSON-RPC error
@@ -49,15 +50,18 @@ def remote_trace(rpc: Rpc, tx_hash: str) -> tuple[Trace, dict[str, Any]]:
     tx = rpc("eth_getTransactionByHash", tx_hash)
     if tx is None or tx.get("blockNumber") is None:
         raise LookupError(f"transaction {tx_hash} is not mined on that node")
+    try:
+        diff = rpc(
+            "debug_traceTransaction",
+            tx_hash,
+            {"tracer": "prestateTracer", "tracerConfig": {"diffMode": True}},
+        )
+    except RemoteError:  # a seqguard node: it answers the trace model itself
+        return trace_from_json(rpc("seqguard_traceTransaction", tx_hash)), tx
     call = rpc(
         "debug_traceTransaction",
         tx_hash,
         {"tracer": "callTracer", "tracerConfig": {"withLog": True}},
-    )
-    diff = rpc(
-        "debug_traceTransaction",
-        tx_hash,
-        {"tracer": "prestateTracer", "tracerConfig": {"diffMode": True}},
     )
     return trace_from_geth(tx_info(tx), call, diff), tx
 

@@ -125,6 +125,8 @@ class Session:
         benign action under test); its outcome is collected after :meth:`run`."""
         tx_hash = self.send(role, to, artifact, fn, *args, value=value, gas=gas)
         self._critical.append((tx_hash, label or f"{artifact}.{fn}"))
+        if self.env.serial:
+            self.env.outcome(tx_hash, "critical")
         return tx_hash
 
     def critical_outcomes(self) -> list[Outcome]:

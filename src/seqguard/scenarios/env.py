@@ -68,6 +68,7 @@ class Env:
     admin_token: str | None = None
     timeout: float = 30.0
     gas: int = 3_000_000
+    serial: bool = False  # wait for each critical tx: one per block, exact post-tx state
 
     def __post_init__(self) -> None:
         self.rpc = http_rpc(self.url)

@@ -25,7 +25,8 @@ class Result:
     verdict: str
     detectors: list[str] = field(default_factory=list)
     reasons: list[str] = field(default_factory=list)
-    outcomes: list[dict[str, Any]] = field(default_factory=list)
+    outcomes: list[dict[str, Any]] = field(default_factory=list)  # of the critical txs
+    setup: list[str] = field(default_factory=list)  # hashes of the set-up txs
     seconds: float = 0.0
     error: str | None = None
 
@@ -71,6 +72,7 @@ def run_scenario(env: Env, cls: type[Scenario]) -> Result:
             result.verdict = FALSE_POSITIVE
         else:
             result.error = "; ".join(f"{o.label} was {o.status}" for o in critical)
+    result.setup = [o.hash for o in session.outcomes]
     result.seconds = time.monotonic() - started
     return result
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
 FRAME_KINDS = (
@@ -132,3 +132,39 @@ def _jsonable(value: Any) -> Any:
     if isinstance(value, int) and not isinstance(value, bool) and value >= 2**53:
         return hex(value)  # JSON numbers lose precision past 2**53
     return value
+
+
+def _from(cls: type, data: dict[str, Any]) -> Any:
+    """One record from :meth:`Trace.to_json` output, guided by the field types."""
+    values = {}
+    for f in fields(cls):
+        value = data[f.name]
+        kind = str(f.type)
+        if value is None:
+            values[f.name] = None
+        elif "tuple[bytes" in kind:
+            values[f.name] = tuple(bytes.fromhex(v[2:]) for v in value)
+        elif kind.startswith("bytes"):
+            values[f.name] = bytes.fromhex(value[2:])
+        elif kind.startswith("int") and isinstance(value, str):
+            values[f.name] = int(value, 16)
+        else:
+            values[f.name] = value
+    return cls(**values)
+
+
+def trace_from_json(data: dict[str, Any]) -> Trace:
+    """The inverse of :meth:`Trace.to_json` (what ``seqguard_traceTransaction`` answers)."""
+    return Trace(
+        tx=_from(TxInfo, data["tx"]),
+        success=data["success"],
+        gas_used=data["gas_used"],
+        revert_reason=data["revert_reason"],
+        frames=[_from(Frame, f) for f in data["frames"]],
+        logs=[_from(TraceLog, x) for x in data["logs"]],
+        transfers=[_from(TokenTransfer, t) for t in data["transfers"]],
+        storage_writes=[_from(StorageWrite, w) for w in data["storage_writes"]],
+        balance_deltas=[_from(BalanceDelta, b) for b in data["balance_deltas"]],
+        created=[bytes.fromhex(a[2:]) for a in data["created"]],
+        destroyed=[bytes.fromhex(a[2:]) for a in data["destroyed"]],
+    )

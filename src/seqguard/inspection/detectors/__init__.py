@@ -12,6 +12,8 @@ from seqguard.inspection.detectors.lists import DenyList
 from seqguard.inspection.detectors.outflow import AbnormalOutflow
 from seqguard.inspection.detectors.privileged import PrivilegedChange
 from seqguard.inspection.detectors.reentrancy import Reentrancy
+from seqguard.inspection.detectors.risk_model import RiskModel
+from seqguard.inspection.model import load_model
 
 
 def default_detectors(
@@ -20,8 +22,11 @@ def default_detectors(
     deny_recipients: Iterable[bytes] = (),
     deny_contracts: Iterable[bytes] = (),
     invariants: Iterable[Invariant] = (),
+    include_model: bool = True,
+    model_path: str | None = None,
 ) -> list[Detector]:
-    return [
+    """The rule detectors, and the learned risk model when one is shipped (or given)."""
+    detectors: list[Detector] = [
         DenyList(
             senders=set(deny_senders),
             recipients=set(deny_recipients),
@@ -34,6 +39,10 @@ def default_detectors(
         FreshAttackerContract(),
         Invariants(invariants),
     ]
+    model = load_model(model_path) if include_model else None
+    if model is not None:
+        detectors.append(RiskModel(model))
+    return detectors
 
 
 __all__ = [
@@ -46,5 +55,6 @@ __all__ = [
     "Invariants",
     "PrivilegedChange",
     "Reentrancy",
+    "RiskModel",
     "default_detectors",
 ]
