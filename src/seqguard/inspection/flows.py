@@ -70,10 +70,14 @@ class Swing:
 
 def find_loans(transfers: list[TokenTransfer], side: set[bytes]) -> list[Loan]:
     """Tokens an outside account sent the sender's side and got back, at least as much,
-    later in the transaction: a flash loan (or a flash swap)."""
+    later in the transaction: a flash loan. An account the sender's side also paid in
+    another token is a pool it swapped with (bought, then sold back), not a lender."""
+    paid_other = {(t.recipient, t.token) for t in transfers if t.sender in side}
     loans = []
     for i, out in enumerate(transfers):
         if out.sender in side or out.recipient not in side:
+            continue
+        if any(x == out.sender and token != out.token for x, token in paid_other):
             continue
         back = sum(
             t.amount for t in transfers[i + 1 :]
@@ -200,7 +204,9 @@ def paid_in(trace: Trace, holder: bytes, side: set[bytes]) -> bool:
         if f.success and f.value and f.sender in side and f.address == holder:
             return True
     return any(
-        t.sender in side and (t.recipient == holder or (t.token == holder and t.recipient == ZERO))
+        t.amount > 0
+        and t.sender in side
+        and (t.recipient == holder or (t.token == holder and t.recipient == ZERO))
         for t in trace.transfers
     )
 

@@ -216,6 +216,8 @@ class EthApi:
         tx_hash = p.hash32(ident, 0)
         receipt = self.chain.db.receipt(tx_hash)
         if receipt is not None:
+            if receipt.block_number > self.chain.head.number:
+                return None  # stored a moment before it became the head: not visible yet
             return receipt_json(receipt)
         record = self.node.quarantine.get(tx_hash)
         if record is not None and record.status in ("quarantined", "rejected", "dropped"):

@@ -13,14 +13,15 @@ Signal, from the ordered token transfers of the transaction:
   to it, at least as much, later in the same transaction;
 - a reserve swing: a pool outside the sender's side whose balance of a token
   moved by at least ``swing`` (default 25%) from where it started;
-- a protocol acting on the moved price: another contract that called the pool
-  paid the sender's side while the pool was displaced;
+- a protocol acting on the moved price: another contract that called the pool,
+  or read a token balance of the pool, paid the sender's side while the pool was
+  displaced;
 - the sender's side ends with more of some asset than it started with.
 """
 
 from __future__ import annotations
 
-from seqguard.inspection.base import Context, Detector, Finding
+from seqguard.inspection.base import BALANCE_OF, Context, Detector, Finding
 from seqguard.inspection.flows import (
     Swing,
     asset_name,
@@ -80,11 +81,13 @@ class FlashLoanManipulation(Detector):
         lenders: set[bytes],
     ) -> list[tuple[bytes, TokenTransfer]]:
         """Payments to the sender's side, made inside the swing by contracts that read the pool."""
-        readers = (
-            {f.sender for f in trace.frames if f.address == swing.pool and f.sender != swing.pool}
-            - side
-            - lenders
-        )
+        balance_query = BALANCE_OF + swing.pool.rjust(32, b"\0")
+        readers = {  # contracts that called the pool, or read one of its token balances
+            f.sender
+            for f in trace.frames
+            if (f.address == swing.pool or f.input[:36] == balance_query) and f.sender != swing.pool
+        }
+        readers -= side | lenders
         return [
             (t.sender, t) for t in transfers
             if t.sender in readers and t.recipient in side and swing.start < t.log_index < swing.end

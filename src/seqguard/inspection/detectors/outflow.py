@@ -14,10 +14,16 @@ Signal: an account outside the sender's side (see ``flows``) ends the transactio
 with at least ``share`` (default 50%) less of an asset, at least half of what it
 lost went straight to the sender's side, and
 - the sender's side gave it nothing in the same transaction (ETH, tokens, or its
-  own shares back to burn: a whale withdrawing most of a vault burns shares);
+  own shares back to burn: a whale withdrawing most of a vault burns shares; a
+  burn of zero shares, as in a rounding exploit, is nothing);
 - no storage slot of it moved by the amount paid (its books did not record a
   payout or a debt: a withdrawal from a balance mapping, a borrow);
-- it has no ``owner()`` on the sender's side (an owner sweeping its own treasury).
+- it has no ``owner()`` on the sender's side (an owner sweeping its own treasury),
+  unless the transaction itself made it the owner (an initializer front-run).
+The finding is acted on (score 0.8) when the holder is a bystander, when the funds
+went to a contract the sender deployed, or when the holder wrote nothing to its own
+storage; a contract that paid the sending account after recording something (a
+Merkle claim, a bridge message, an executed proposal) is noted at 0.45 only.
 The estimated loss is the ETH lost; token losses are named in the reason.
 """
 
@@ -55,10 +61,19 @@ class AbnormalOutflow(Detector):
             if paid_in(trace, loss.holder, side) or self._booked(trace, loss):
                 continue
             owner = context.owner_of(loss.holder)
-            if owner is not None and owner in side:
+            if owner is not None and owner in side and not self._made_owner(trace, loss, owner):
                 continue
-            findings.append(self._finding(trace, loss))
+            findings.append(self._finding(trace, loss, side))
         return findings
+
+    @staticmethod
+    def _made_owner(trace: Trace, loss: Loss, owner: bytes) -> bool:
+        """Was the owner written into the holder's storage by this very transaction?"""
+        value = int.from_bytes(owner, "big")
+        return any(
+            w.address == loss.holder and w.after == value and w.before != value
+            for w in trace.storage_writes
+        )
 
     @staticmethod
     def _booked(trace: Trace, loss: Loss) -> bool:
@@ -69,18 +84,28 @@ class AbnormalOutflow(Detector):
             for w in trace.storage_writes
         )
 
-    def _finding(self, trace: Trace, loss: Loss) -> Finding:
+    def _finding(self, trace: Trace, loss: Loss, side: set[bytes]) -> Finding:
+        bystander = not took_part(trace, loss.holder)
         who = (
-            f"contract {short(loss.holder)}"
-            if took_part(trace, loss.holder)
-            else f"account {short(loss.holder)}, which took no part in the transaction "
+            f"account {short(loss.holder)}, which took no part in the transaction "
             "(its approval was spent by someone else),"
+            if bystander
+            else f"contract {short(loss.holder)}"
         )
+        # Funds a contract pays straight to the sending account after writing something
+        # to its own storage (a claimed bit, a processed message, an executed proposal)
+        # are how airdrops, bridges and governors pay out legitimately: noted, not acted
+        # on. Nothing written, a bystander's tokens, or funds going to a contract the
+        # sender deployed is how drains look.
+        to_own_contract = moved_to(trace, loss.holder, loss.asset, side - {trace.tx.sender}) > 0
+        wrote = any(w.address == loss.holder for w in trace.storage_writes)
+        strong = bystander or to_own_contract or not wrote
         return Finding(
             self.name,
             f"{who} lost {loss.share:.0%} of its {asset_name(loss.asset)} "
             f"({loss.lost} of {loss.before}) to the sender's side, which paid nothing in, "
-            "and its books recorded no matching withdrawal or debt",
-            0.8,
+            "and its books recorded no matching withdrawal or debt"
+            + ("" if strong else " (it recorded something else, as a claim or a bridge does)"),
+            0.8 if strong else 0.45,
             estimated_loss_wei=loss.lost if loss.asset is None else 0,
         )

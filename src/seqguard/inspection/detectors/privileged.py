@@ -14,7 +14,8 @@ Signal, from the transaction's net storage writes:
   the admin or owner before the transaction;
 - an EIP-1967 admin or ERC-7201 Ownable owner slot changed by such an account;
 - an owner or admin set from zero, or an ERC-7201 Initializable slot set, on a
-  contract that existed before this transaction and already holds ETH;
+  contract that existed before this transaction and already holds ETH or pays
+  out tokens in the same transaction (initialized and drained at once);
 - a mint (an ERC-20 ``Transfer`` from the zero address) of at least
   ``mint_share`` (default 1%) of the previous supply, by a caller that is neither
   the token's deployer nor a contract that deployer made, and not paid for (a
@@ -119,8 +120,10 @@ class PrivilegedChange(Detector):
                 continue
             balance = self._eth_before(trace, contract, context)
             if label == "initializer" or (label in CONTROL_SLOTS.values() and write.before == 0):
+                sends = sum(t.amount for t in trace.transfers if t.sender == contract)
                 if (
                     balance == 0
+                    and not sends
                     and not controllers
                     and not self._has_implementation(contract, writes, context)
                 ):
@@ -129,7 +132,13 @@ class PrivilegedChange(Detector):
                     Finding(
                         self.name,
                         f"{label} of 0x{contract.hex()} set by 0x{trace.tx.sender.hex()} on a contract "
-                        f"already in use (holding {balance} wei); an initializer was run again",
+                        f"already in use (holding {balance} wei"
+                        + (
+                            f", paying out {sends} in tokens in the same transaction"
+                            if sends
+                            else ""
+                        )
+                        + "); an initializer was run again",
                         0.85,
                         estimated_loss_wei=balance,
                     )

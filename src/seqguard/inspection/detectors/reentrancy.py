@@ -8,17 +8,20 @@ again and again. The DAO (June 2016, 3.6M ETH) was drained this way through
 broken reentrancy lock let ``remove_liquidity`` be re-entered during its ETH
 transfer.
 
-Signal: a frame acting on contract A calls out, with value, to another account
-X, and X (or something X calls) enters A again with a state-changing call while
-the outer frame of A is live, and A ends the transaction with less ETH than it
-started with. A contract calling itself, a callback that only reads
-(STATICCALL), or value that goes round and comes back is not enough. The
-estimated loss is what A lost over the transaction.
+Signal: a frame acting on contract A pays out (ETH, or tokens A sends) and an
+outside account X (or something X calls, a token's receive hook included) enters
+A again with a state-changing call while the outer frame of A is live, and A ends
+the transaction with less ETH or less of a token than it started with. A contract
+calling itself, a callback that only reads (STATICCALL), or value that goes round
+and comes back is not enough. Cream Finance (August 2021, $18.8M) was re-entered
+through the AMP token's transfer hook, with no ETH moving at all. The estimated
+loss is the ETH A lost; token losses are named in the reason.
 """
 
 from __future__ import annotations
 
 from seqguard.inspection.base import Context, Detector, Finding
+from seqguard.inspection.flows import token_net
 from seqguard.trace import Frame, Trace
 
 
@@ -27,32 +30,68 @@ class Reentrancy(Detector):
 
     def inspect(self, trace: Trace, context: Context) -> list[Finding]:
         frames = trace.frames
+        if len(frames) < 3:
+            return []
         for frame in frames:
             if not frame.success or frame.kind in ("CREATE", "CREATE2") or not frame.address:
                 continue
             victim = frame.address
             for reentry in self._reentries(trace, frame):
-                paid = self._paid_out(trace, frame, victim)
-                again = sum(
-                    f.value for f in self._subtree(trace, reentry.index)
-                    if f.success and f.sender == victim and f.address != victim and f.value
-                )  # fmt: skip
-                lost = -trace.balance_delta(victim)
-                if (paid == 0 and again == 0) or lost <= 0:
+                paid, again = self._payouts(trace, frame, reentry, victim)
+                lost_eth = max(0, -trace.balance_delta(victim))
+                lost_tokens = {
+                    t: -n for (t, h), n in token_net(trace).items() if h == victim and n < 0
+                }
+                if (not paid and not again) or (not lost_eth and not lost_tokens):
                     continue  # value went round and came back: no one lost anything
                 attacker = frames[reentry.parent].address if reentry.parent is not None else b""
+                lost = ", ".join(
+                    [f"{lost_eth} wei"] * bool(lost_eth)
+                    + [f"{n} of token 0x{t.hex()}" for t, n in lost_tokens.items()]
+                )
                 return [
                     Finding(
                         self.name,
                         f"contract 0x{victim.hex()} was re-entered by 0x{attacker.hex()} "
                         f"(frame {reentry.index}) while its call in frame {frame.index} was still "
-                        f"running, after paying out {paid} wei; the re-entered call paid {again} wei "
-                        f"more, and the contract ends {lost} wei poorer",
+                        f"running, after paying out {paid}; the re-entered call paid "
+                        f"{again or 'nothing'} more, and the contract ends {lost} poorer",
                         0.9 if again else 0.4,  # a callback that only re-deposits is common
-                        estimated_loss_wei=lost,
+                        estimated_loss_wei=lost_eth,
                     )
                 ]
         return []
+
+    def _payouts(
+        self, trace: Trace, outer: Frame, reentry: Frame, victim: bytes
+    ) -> tuple[str, str]:
+        """What the victim paid outside accounts before the re-entry (from the outer frame's
+        own calls) and inside the re-entered call, in ETH and tokens, as text."""
+        inside = {f.index for f in self._subtree(trace, reentry.index)}
+        before = {f.index for f in trace.children(outer.index)} - inside
+        paid, again = self._paid(trace, before, victim), self._paid(trace, inside, victim)
+        return paid, again
+
+    @staticmethod
+    def _paid(trace: Trace, frames: set[int], victim: bytes) -> str:
+        eth = sum(
+            trace.frames[i].value for i in frames
+            if trace.frames[i].success and trace.frames[i].sender == victim
+            and trace.frames[i].address != victim
+        )  # fmt: skip
+        tokens: dict[bytes, int] = {}
+        emitters = frames | {c.index for i in frames for c in trace.children(i)}  # proxy tokens
+        for t in trace.transfers:
+            if (
+                t.sender == victim
+                and t.recipient != victim
+                and trace.logs[t.log_index].frame in emitters
+            ):
+                tokens[t.token] = tokens.get(t.token, 0) + t.amount
+        parts = [f"{eth} wei"] * bool(eth) + [
+            f"{n} of token 0x{k.hex()}" for k, n in tokens.items()
+        ]
+        return ", ".join(parts)
 
     @staticmethod
     def _subtree(trace: Trace, index: int) -> list[Frame]:
@@ -78,11 +117,3 @@ class Reentrancy(Detector):
             if outside:
                 found.append(f)
         return found
-
-    @staticmethod
-    def _paid_out(trace: Trace, outer: Frame, victim: bytes) -> int:
-        """Value the victim sent to outside accounts from the outer frame's direct calls."""
-        return sum(
-            f.value for f in trace.children(outer.index)
-            if f.success and f.sender == victim and f.address != victim
-        )  # fmt: skip
