@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, field, fields, is_dataclass
 from typing import Any
 
 FRAME_KINDS = (
@@ -110,16 +110,32 @@ class Trace:
     balance_deltas: list[BalanceDelta]
     created: list[bytes] = field(default_factory=list)
     destroyed: list[bytes] = field(default_factory=list)
+    _kids: dict[int | None, list[Frame]] | None = field(default=None, repr=False, compare=False)
 
     def children(self, index: int) -> list[Frame]:
-        return [f for f in self.frames if f.parent == index]
+        if self._kids is None:  # built once: detectors ask for children of every frame
+            kids: dict[int | None, list[Frame]] = {}
+            for f in self.frames:
+                kids.setdefault(f.parent, []).append(f)
+            self._kids = kids
+        return self._kids.get(index, [])
 
     def balance_delta(self, address: bytes) -> int:
         return sum(b.delta for b in self.balance_deltas if b.address == address)
 
     def to_json(self) -> dict[str, Any]:
         """A JSON-ready dict (bytes as 0x-hex, ints as numbers)."""
-        return _jsonable(asdict(self))
+        out: dict[str, Any] = {}
+        for f in fields(self):
+            if f.name == "_kids":
+                continue
+            value = getattr(self, f.name)
+            if isinstance(value, list):
+                value = [asdict(v) if is_dataclass(v) else v for v in value]
+            elif is_dataclass(value):
+                value = asdict(value)  # type: ignore[arg-type]
+            out[f.name] = value
+        return _jsonable(out)
 
 
 def _jsonable(value: Any) -> Any:
