@@ -22,6 +22,7 @@ from seqguard.execution.calls import static_call
 from seqguard.execution.evm import VM, make_state, seal_block
 from seqguard.execution.roots import ordered_trie_root
 from seqguard.inspection import ALLOW, Context, Creation, Inspector, Verdict
+from seqguard.inspection.history import Recent
 from seqguard.trace.pyevm import trace_from_pyevm
 from seqguard.types import Block, Log, Receipt, Tx
 
@@ -66,6 +67,7 @@ class BlockBuilder:
         self.inspector = inspector
         # released from quarantine: executed without being inspected again
         self.bypass: set[bytes] = set()
+        self.recent = Recent()  # swaps of recently included transactions, across blocks
         self.clock = clock
 
     def next_timestamp(self, parent: Block) -> int:
@@ -129,6 +131,7 @@ class BlockBuilder:
                     balance=state.get_balance,
                     call=view,
                     creator=creator,
+                    recent=self.recent,
                 )
                 verdict = self.inspector.judge(trace, context)
                 if verdict.action != ALLOW:
@@ -137,6 +140,7 @@ class BlockBuilder:
                     held.append((tx, verdict))
                     continue
                 new_contracts = trace.created
+                self.recent.add(trace)
             elif tx.to is None and not comp.is_error:
                 new_contracts = (generate_contract_address(tx.sender, tx.nonce),)
             state.commit(snapshot)

@@ -51,7 +51,8 @@ class Context:
     ``storage(address, slot)`` and ``balance(address)`` read the state right after
     the transaction (what the trace does not list as changed was the same before);
     ``call(to, data)`` runs a read-only call on that state (``None`` if it fails);
-    ``creator(address)`` says who deployed a contract, from the chain's history.
+    ``creator(address)`` says who deployed a contract, from the chain's history;
+    ``recent`` remembers swaps of recently included transactions.
     """
 
     block_number: int
@@ -60,6 +61,7 @@ class Context:
     balance: Callable[[bytes], int] = _no_balance
     call: Callable[[bytes, bytes], bytes | None] = _no_call
     creator: Callable[[bytes], Creation | None] = _no_creator
+    recent: Any = None  # the builder's memory of recent swaps (history.Recent), if any
     extra: dict[str, Any] = field(default_factory=dict)
     _memo: dict[tuple[bytes, bytes], bytes | None] = field(default_factory=dict)
 

@@ -13,6 +13,7 @@ from seqguard.inspection.detectors.outflow import AbnormalOutflow
 from seqguard.inspection.detectors.privileged import PrivilegedChange
 from seqguard.inspection.detectors.reentrancy import Reentrancy
 from seqguard.inspection.detectors.risk_model import RiskModel
+from seqguard.inspection.detectors.sandwich import Sandwich
 from seqguard.inspection.model import load_model
 
 
@@ -38,6 +39,7 @@ def default_detectors(
         AbnormalOutflow(),
         FreshAttackerContract(),
         Invariants(invariants),
+        Sandwich(),
     ]
     model = load_model(model_path) if include_model else None
     if model is not None:
@@ -56,5 +58,6 @@ __all__ = [
     "PrivilegedChange",
     "Reentrancy",
     "RiskModel",
+    "Sandwich",
     "default_detectors",
 ]

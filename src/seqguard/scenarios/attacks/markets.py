@@ -20,13 +20,15 @@ class SandwichAttack(Scenario):
     (and the March 2025 USDC/USDT swap that lost 98% to one): the bot buys ahead of a
     victim who accepts 5% slippage, the victim buys higher, the bot sells into the price
     the victim raised. Three separate transactions; only the bot's two are judged, the
-    victim's swap is an ordinary one. No rule detector is meant for it: each of the
-    bot's swaps alone is a plain, small swap."""
+    victim's swap is an ordinary one. The front-run alone is a plain swap nobody can
+    judge before the victim's arrives; the back-run, which takes the profit, is the
+    critical transaction. Holding it leaves the bot with what it bought at the price it
+    paid, and what the victim overpaid stays in the pool instead of with the bot."""
 
     name = "sandwich-victim-swap"
     kind = ATTACK
     category = "mev-sandwich"
-    detectors = ()  # no rule detector is meant for it
+    detectors = ("sandwich",)
 
     def run(self, s: Session) -> None:
         usd, col = token(s, "USD"), token(s, "COL")
@@ -40,7 +42,7 @@ class SandwichAttack(Scenario):
         # the bot sees the victim's pending swap and its minimum, and sizes its front-run
         victim_min = with_slippage(quote(s, pair, usd, victim_in), 5)
         front = sandwich_front_run(*reserves(s, pair, usd), victim_in, victim_min)
-        h = s.critical("attacker", bot, "SandwichBot", "frontRun", pair, usd, front)
+        h = s.send("attacker", bot, "SandwichBot", "frontRun", pair, usd, front)
         landed = wait(s, h, "front-run") == "included"
         s.do("victim", router, "Router", "swapExactIn", pair, usd, victim_in, victim_min,
              s.address("victim"))  # fmt: skip
