@@ -1,7 +1,9 @@
-"""``seqguard bench``: the load generator's signer, and a tiny end-to-end run on both nodes.
+"""``seqguard bench``: the load generator's signer, the mixed workload built in-process,
+and tiny end-to-end runs of the throughput and inspection suites.
 
-No speed is asserted anywhere (DESIGN §5): the smoke test only checks that a run
-completes and that its JSON report carries the expected fields.
+No speed is asserted anywhere (DESIGN §5): the smoke tests only check that a run
+completes, that every transaction succeeded and that the JSON report carries the
+expected fields.
 """
 
 from __future__ import annotations
@@ -16,9 +18,12 @@ from eth_account import Account
 from eth_account.typed_transactions import TypedTransaction
 from hexbytes import HexBytes
 
+from seqguard.bench.latency import measure_inspection_latency
 from seqguard.bench.load import percentile
+from seqguard.bench.mixed import KINDS, amount_out, create_address
 from seqguard.bench.signer import Signer, address_of, bench_key, keccak, rlp_list
-from seqguard.bench.workload import transfer_calldata
+from seqguard.bench.workload import Accounts, recipients, transfer_calldata
+from support.chain import contract_address
 from support.nodes import ANVIL_BIN, PYTHON, REPO, seqguard_cli_available, seqguard_env
 
 
@@ -71,16 +76,101 @@ def test_percentile() -> None:
     assert percentile([7.0], 99) == 7.0
 
 
-@pytest.mark.slow
-def test_bench_runs_on_both_nodes(tmp_path: Path) -> None:
+def test_mixed_helpers_match_references() -> None:
+    sender = "0x" + address_of(bench_key(0)).hex()
+    for nonce in (0, 1, 127, 128, 300):
+        expected = contract_address(sender, nonce).lower()
+        assert "0x" + create_address(bytes.fromhex(sender[2:]), nonce).hex() == expected
+    # Pair.getAmountOut, worked by hand: 1000 in against 10^6 / 10^6, 0.3% fee
+    assert amount_out(1000, 10**6, 10**6) == 997_000_000 // 1_000_997
+
+
+def test_mixed_workload_in_process(tmp_path: Path) -> None:
+    """Every kind of mixed-workload transaction succeeds on the node's builder, with the
+    node's detectors, and is timed."""
+    result = measure_inspection_latency(
+        Accounts.make(4, 13370), recipients(16), txs=96, block_txs=40, gas_limit=10**9,
+        rounds=1, workdir=tmp_path,
+    )  # fmt: skip
+    assert result["complete"], result
+    assert result["included"] == 96 and result["blocks"] == 3
+    assert result["held_count"] == result["invalid_count"] == 0 and result["failed"] == {}
+    assert set(result["kinds"]) == set(KINDS)
+    assert sum(k["count"] for k in result["kinds"].values()) == result["all"]["count"] == 96
+    for row in (*result["kinds"].values(), result["all"]):
+        for key in ("trace_ms", "judge_ms", "total_ms"):
+            assert set(row[key]) == {"p50", "p99", "max", "mean"}
+            assert 0 < row[key]["p50"] <= row[key]["p99"] <= row[key]["max"]
+    assert result["detectors_run"] and set(result["detectors"]) == set(result["detectors_run"])
+    assert result["build_cpu_s"]["on"] > 0 and result["build_cpu_s"]["off"] > 0
+    assert result["build_cost_pct"] is not None and result["differing_builds"] == 0
+
+
+def _require_nodes() -> None:
     if not ANVIL_BIN.exists():
         pytest.fail(f"anvil not found at {ANVIL_BIN}: run `make npm`")
     ok, out = seqguard_cli_available()
     if not ok:
         pytest.fail(f"`python -m seqguard node --help` does not work yet:\n{out}")
+
+
+@pytest.mark.slow
+def test_bench_inspection_suite(tmp_path: Path) -> None:
+    _require_nodes()
     report_path = tmp_path / "bench.json"
     cmd = [
         PYTHON, "-m", "seqguard", "bench",
+        "--inspection",
+        "--txs", "240",
+        "--senders", "8",  # 30 txs each: every kind of the cycle, repays too
+        "--latency-rounds", "1",
+        "--json", str(report_path),
+        "--timeout", "60",
+    ]  # fmt: skip
+    proc = subprocess.run(
+        cmd, cwd=REPO, env=seqguard_env(), capture_output=True, text=True, timeout=170
+    )
+    output = proc.stdout + proc.stderr
+    assert proc.returncode == 0, output
+    assert "inspection cost" in proc.stdout and "inspection latency" in proc.stdout
+
+    report = json.loads(report_path.read_text())
+    assert report["params"]["suite"] == "inspection"
+    assert set(report["nodes"]) == {"seqguard", "seqguard-noinspect", "anvil"}
+    rows = {r["node"]: r for r in report["results"]}
+    assert set(rows) == set(report["nodes"]) and len(report["results"]) == 3
+    for node, row in rows.items():
+        assert row["workload"] == "mixed"
+        assert row["complete"] is True, (node, row)
+        assert row["included"] == row["sent_ok"] == 240, (node, row)
+        assert row["send_errors"] == {} and row["hash_mismatches"] == 0, (node, row)
+        # every receipt, not a sample: every swap and lending call succeeded
+        assert row["receipts_checked"] == 240 and row["receipts_failed"] == 0, (node, row)
+        assert row["failed_by_kind"] == {}
+
+    cost = report["inspection"]["throughput"]["mixed"]
+    for key in ("on_tps", "off_tps", "anvil_tps", "on_off", "cost_pct", "cpu_cost_pct"):
+        assert cost[key] is not None, key
+    assert cost["on_tps"] > 0 and cost["off_tps"] > 0 and cost["complete"] is True
+
+    latency = report["inspection"]["latency"]
+    assert latency["complete"] is True and latency["included"] == 240
+    assert set(latency["kinds"]) == set(KINDS)
+    assert set(latency["all"]["total_ms"]) >= {"p50", "p99", "max"}
+
+    goals = report["inspection"]["goals"]
+    assert isinstance(goals["p99_met"], bool)
+    assert "cost_pct" in goals and "cost_met" in goals  # None: too few blocks to tell
+    assert goals["p99_ms_goal"] == 10 and goals["cost_pct_goal"] == 15
+
+
+@pytest.mark.slow
+def test_bench_runs_on_both_nodes(tmp_path: Path) -> None:
+    _require_nodes()
+    report_path = tmp_path / "bench.json"
+    cmd = [
+        PYTHON, "-m", "seqguard", "bench",
+        "--suite", "throughput",
         "--txs", "200",
         "--nodes", "seqguard,anvil",
         "--workloads", "eth,erc20",

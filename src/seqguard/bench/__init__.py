@@ -1,8 +1,10 @@
-"""``seqguard bench``: throughput and send-to-receipt latency, seqguard against anvil.
+"""``seqguard bench``: throughput and send-to-receipt latency, seqguard against anvil, and
+what inspection costs.
 
-Both nodes get the same genesis, the same client and the same pre-signed workload, one
+Every node gets the same genesis, the same client and the same pre-signed workload, one
 after the other, and the report gives ratios measured in the same run (DESIGN §5):
-nothing here asserts a speed.
+nothing here asserts a speed. The inspection suite runs seqguard twice (inspection on
+and off) and measures each transaction's inspection in-process (:mod:`.latency`).
 """
 
 from __future__ import annotations
@@ -22,12 +24,24 @@ from typing import Any
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from .latency import measure_inspection_latency
 from .load import LoadResult, run_load
+from .mixed import KIND_GAS
 from .procs import AnvilProcess, BenchError, NodeProcess, SeqguardProcess, find_anvil, find_py_spy
 from .profiling import summarize
-from .report import print_profile, print_table, ratios
+from .report import (
+    NOINSPECT,
+    inspection_goals,
+    inspection_throughput,
+    median_rows,
+    print_inspection,
+    print_profile,
+    print_table,
+    ratios,
+)
 from .rpc import RpcClient, RpcError
 from .workload import (
+    GAS,
     WORKLOAD_TITLES,
     WORKLOADS,
     Accounts,
@@ -39,30 +53,76 @@ from .workload import (
     make_genesis,
     pending_nonces,
     recipients,
+    setup_mixed,
     setup_token,
 )
 
 __all__ = ["add_arguments", "run"]
 
-NODES = ("seqguard", "anvil")
+NODES = ("seqguard", NOINSPECT, "anvil")
 BENCH_CHAIN_ID = 13370
-GAS = {"eth": 21_000, "erc20": 80_000}  # gas limits of the transactions (same on both nodes)
+
+# suite -> (workloads, nodes, in-process inspection latency)
+SUITES: dict[str, tuple[tuple[str, ...], tuple[str, ...], bool]] = {
+    "all": (("eth", "erc20", "mixed"), NODES, True),
+    "throughput": (("eth", "erc20"), ("seqguard", "anvil"), False),
+    "inspection": (("mixed",), NODES, True),
+    "latency": ((), (), True),
+}
 
 DESCRIPTION = """\
 Measure seqguard against anvil in the same run, with the same client and workload:
 throughput through JSON-RPC (send -> included with receipts available) and the time
-from send to receipt (p50/p99), for ETH transfers and ERC-20 transfers.
+from send to receipt (p50/p99); and what inspection costs.
+
+Workloads: eth (ETH transfers), erc20 (ERC-20 transfers), mixed (a quarter each of ETH
+transfers, ERC-20 transfers, AMM swaps through Router/Pair, and SpotLending deposits,
+borrows and repays; contracts deployed and funded before the clock starts).
+
+Nodes: seqguard, seqguard-noinspect (seqguard started with SEQGUARD_INSPECTION=false),
+anvil. Each node starts on a fresh chain and runs every chosen workload on it, in
+the same order.
+
+Suites (--suite, default all):
+  throughput  eth and erc20 on seqguard and anvil
+  inspection  mixed on seqguard, seqguard-noinspect and anvil: throughput with
+              inspection on vs off and the cost in % (1 - on/off); then the
+              in-process inspection latency (below). --inspection is short for it.
+  latency     only the in-process inspection latency (no nodes; quick)
+  all         all workloads on all nodes, and the in-process latency
+--workloads and --nodes replace the suite's lists.
+
+In-process inspection latency: the mixed workload's blocks are built with the node's
+BlockBuilder on a Chain in this process, with the node's default detectors, and every
+trace_from_pyevm and Inspector.judge call is timed (p50/p99/max per kind of
+transaction, per detector); the same blocks are also built with inspection on and off,
+untimed, for the block-building CPU. Goals: p99 <= 10 ms per transaction, throughput
+cost of inspection <= 15%.
 
 Transactions are signed before the clock starts, from many senders, and posted as
-JSON-RPC batches over several HTTP connections; a poller watches the head. Each node is
-started with the same genesis (or pass --seqguard-url/--anvil-url to use running nodes,
-whose dev account 0 of the test mnemonic then funds the bench senders).
+JSON-RPC batches over several HTTP connections; a poller watches the head; afterwards
+every receipt is checked for status 1. Each node is started with the same genesis (or
+pass --seqguard-url/--anvil-url to use running nodes, whose dev account 0 of the test
+mnemonic then funds the bench senders; seqguard-noinspect is always started here).
 """
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.description = DESCRIPTION
     parser.formatter_class = argparse.RawDescriptionHelpFormatter
+    parser.add_argument(
+        "--suite",
+        choices=tuple(SUITES),
+        default="all",
+        help="what to measure (default all; see above)",
+    )
+    parser.add_argument(
+        "--inspection",
+        action="store_const",
+        const="inspection",
+        dest="suite",
+        help="the inspection benchmark: same as --suite inspection",
+    )
     parser.add_argument(
         "--txs",
         type=int,
@@ -75,15 +135,53 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--workloads",
-        default="eth,erc20",
         metavar="LIST",
-        help="comma-separated: eth, erc20 (default both)",
+        help="comma-separated: eth, erc20, mixed (default: the suite's)",
     )
     parser.add_argument(
         "--nodes",
-        default="seqguard,anvil",
         metavar="LIST",
-        help="comma-separated: seqguard, anvil (default both, in that order)",
+        help="comma-separated: seqguard, seqguard-noinspect, anvil, run in that order "
+        "(default: the suite's)",
+    )
+    parser.add_argument(
+        "--repeat",
+        type=int,
+        default=1,
+        metavar="N",
+        help="run the nodes N times over, each time on fresh processes (seqguard with and "
+        "without inspection swapping places every other round); the tables and ratios use "
+        "the median of the runs (default 1)",
+    )
+    parser.add_argument(
+        "--no-latency",
+        dest="latency",
+        action="store_false",
+        default=None,
+        help="skip the in-process inspection latency",
+    )
+    parser.add_argument(
+        "--latency-txs",
+        type=int,
+        metavar="N",
+        help="mixed-workload transactions built in-process for the latency "
+        "(default --txs, at most 5000)",
+    )
+    parser.add_argument(
+        "--latency-rounds",
+        type=int,
+        default=2,
+        metavar="N",
+        help="in-process, builds of each block with inspection on and with it off, "
+        "alternating; the least CPU time of each counts (default 2)",
+    )
+    parser.add_argument(
+        "--latency-block-txs",
+        type=int,
+        default=250,
+        metavar="N",
+        help="transactions per block built in-process (default 250: about what the node "
+        "fits of the mixed workload in the 0.8 s build budget of a 1 s block)",
     )
     parser.add_argument(
         "--seqguard-url", metavar="URL", help="use a running seqguard node instead of starting one"
@@ -176,13 +274,27 @@ def _split(value: str, allowed: tuple[str, ...], what: str) -> list[str]:
         raise BenchError(
             f"--{what}: expected a comma-separated list of {', '.join(allowed)}, got {value!r}"
         )
-    return list(dict.fromkeys(items))
+    # nodes run in the canonical order, so seqguard with and without inspection
+    # always follow each other
+    return [v for v in allowed if v in items] if what == "nodes" else list(dict.fromkeys(items))
 
 
 def _check_args(args: argparse.Namespace) -> tuple[list[str], list[str]]:
-    workloads = _split(args.workloads, WORKLOADS, "workloads")
-    nodes = _split(args.nodes, NODES, "nodes")
-    for name in ("txs", "senders", "batch_size", "connections", "recipients"):
+    suite_workloads, suite_nodes, suite_latency = SUITES[args.suite]
+    workloads = (
+        _split(args.workloads, WORKLOADS, "workloads") if args.workloads else list(suite_workloads)
+    )
+    nodes = _split(args.nodes, NODES, "nodes") if args.nodes else list(suite_nodes)
+    if args.latency is None:
+        args.latency = suite_latency
+    if args.latency_txs is None:
+        args.latency_txs = min(args.txs, 5000)
+    if bool(workloads) != bool(nodes):
+        raise BenchError("choose both --workloads and --nodes, or neither")
+    for name in (
+        "txs", "senders", "batch_size", "connections", "recipients", "latency_txs",
+        "latency_block_txs", "latency_rounds", "repeat",
+    ):  # fmt: skip
         if getattr(args, name) < 1:
             raise BenchError(f"--{name.replace('_', '-')} must be at least 1")
     if "erc20" in workloads and args.senders < 2:
@@ -253,6 +365,11 @@ def _run(
     started: list[NodeProcess],
 ) -> dict[str, Any]:
     anvil_bin = None
+    if args.seqguard_url and NOINSPECT in node_names:
+        console.print(
+            f"[yellow]{NOINSPECT} is started by the bench, while seqguard runs at "
+            f"{args.seqguard_url}: the inspection cost compares two different setups[/yellow]"
+        )
     if "anvil" in node_names and not args.anvil_url:
         anvil_bin = find_anvil(args.anvil)
     accounts = Accounts.make(args.senders, BENCH_CHAIN_ID)
@@ -287,18 +404,24 @@ def _run(
             "gas_limit": args.gas_limit,
             "recipients": args.recipients,
             "poll_interval": args.poll_interval,
-            "tx_gas": {w: GAS[w] for w in workloads},
+            "tx_gas": {w: KIND_GAS if w == "mixed" else GAS[w] for w in workloads},
             "profile": bool(args.profile),
+            "suite": args.suite,
+            "repeat": args.repeat,
+            "latency": bool(args.latency),
+            "latency_txs": args.latency_txs if args.latency else None,
+            "latency_block_txs": args.latency_block_txs if args.latency else None,
+            "latency_rounds": args.latency_rounds if args.latency else None,
         },
         "nodes": {},
         "results": [],
     }
     signed_cache: dict[tuple[Any, ...], Load] = {}
-    for name in node_names:
-        url = args.seqguard_url if name == "seqguard" else args.anvil_url
+    for round_no, name in _runs(node_names, args.repeat):
+        url = {"seqguard": args.seqguard_url, "anvil": args.anvil_url}.get(name)
         node: NodeProcess | None = None
         if url is None:
-            d = workdir / name
+            d = workdir / (name if args.repeat == 1 else f"{name}-{round_no}")
             d.mkdir()
             if name == "anvil":
                 assert anvil_bin is not None
@@ -312,8 +435,12 @@ def _run(
                     max_block_txs=max(20_000, args.txs),
                     account_slots=max(5_000, per_sender + 100),
                     global_slots=max(100_000, 2 * args.txs),
-                    profile_path=Path(args.profile_out).resolve() if args.profile else None,
+                    profile_path=(
+                        Path(args.profile_out).resolve()
+                        if args.profile and name == "seqguard" and round_no == 1 else None
+                    ),
                     profile_rate=args.profile_rate,
+                    inspection=name != NOINSPECT,
                 )  # fmt: skip
             started.append(node)
             with console.status(f"starting {name}…"):
@@ -348,7 +475,7 @@ def _run(
                     f"{name} exited with code {node.proc.returncode} during the {workload} "
                     f"workload; log {node.log_path}:\n{node.log_tail()}"
                 )
-            row = {"node": name, **res.as_dict()}
+            row = {"node": name, "round": round_no, **res.as_dict()}
             report["results"].append(row)
             _print_line(console, row)
         if node is not None:
@@ -363,7 +490,65 @@ def _run(
                 else:
                     console.print(f"[yellow]py-spy wrote no profile; see {node.log_path}[/yellow]")
     report["ratios"] = ratios(report["results"])
+    inspection: dict[str, Any] = {}
+    if NOINSPECT in node_names and "seqguard" in node_names:
+        inspection["throughput"] = inspection_throughput(report["results"])
+    if args.latency:
+        inspection["latency"] = _latency(console, args, accounts, to, workdir)
+    if inspection:
+        inspection["goals"] = inspection_goals(inspection)
+        report["inspection"] = inspection
+    # what else ran meanwhile: a busy machine slows seqguard more than anvil
+    report["machine"]["loadavg_at_end"] = [round(x, 2) for x in os.getloadavg()]
     return report
+
+
+def _runs(node_names: list[str], repeat: int) -> list[tuple[int, str]]:
+    """(round, node) in the order they run: seqguard with and without inspection swap
+    places every other round, so neither always runs first on a machine that warms up
+    or gets busier."""
+    out = []
+    for round_no in range(1, repeat + 1):
+        order = list(node_names)
+        if round_no % 2 == 0 and "seqguard" in order and NOINSPECT in order:
+            i, j = order.index("seqguard"), order.index(NOINSPECT)
+            order[i], order[j] = order[j], order[i]
+        out += [(round_no, name) for name in order]
+    return out
+
+
+def _latency(
+    console: Console, args: argparse.Namespace, accounts: Accounts, to: list[bytes], workdir: Path
+) -> dict[str, Any]:
+    """The in-process inspection latency (see :mod:`.latency`), with a progress bar."""
+    columns = (
+        TextColumn("{task.description:<44}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+    )
+    with Progress(*columns, console=console, transient=True) as progress:
+        phase = progress.add_task("in-process: setting up", total=None)
+        build = progress.add_task("in-process: building (inspection timed)", total=args.latency_txs)
+
+        def on_phase(text: str) -> None:
+            progress.update(phase, description=f"in-process: {text}"[:44])
+
+        result = measure_inspection_latency(
+            accounts, to, txs=args.latency_txs, block_txs=args.latency_block_txs,
+            gas_limit=args.gas_limit, rounds=args.latency_rounds,
+            workdir=workdir / "in-process", on_phase=on_phase,
+            progress=lambda n: progress.advance(build, n),
+        )  # fmt: skip
+    lat = result["all"]["total_ms"]
+    status = "[green]ok[/green]" if result["complete"] else "[red]incomplete[/red]"
+    console.print(
+        f"[bold]in-process[/bold]: {result['txs']} mixed txs in {result['blocks']} blocks, "
+        f"inspection p50 {lat.get('p50', float('nan')):.3f} ms, "
+        f"p99 {lat.get('p99', float('nan')):.3f} ms, max {lat.get('max', float('nan')):.2f} ms "
+        f"{status}"
+    )
+    return result
 
 
 def _bench_one(
@@ -379,13 +564,19 @@ def _bench_one(
 ) -> LoadResult:
     title = f"{WORKLOAD_TITLES[workload]} on {name}"
     token = None
+    contracts = None
     with RpcClient(url) as rpc:
         if workload == "erc20":
             with console.status(f"{title}: deploying SeqToken and distributing tokens…"):
                 token = setup_token(rpc, accounts, timeout=60)
+        elif workload == "mixed":
+            with console.status(f"{title}: deploying tokens, pair, router, lending; seeding…"):
+                contracts = setup_mixed(rpc, accounts, timeout=60)
         nonces = pending_nonces(rpc, accounts.addresses)
         fees = current_fees(rpc)
-    key = (accounts.chain_id, workload, tuple(nonces), token, fees.max_fee, fees.priority)
+    key = (
+        accounts.chain_id, workload, tuple(nonces), token, contracts, fees.max_fee, fees.priority
+    )  # fmt: skip
     columns = (
         TextColumn("{task.description:<34}"),
         BarColumn(),
@@ -399,7 +590,7 @@ def _bench_one(
             load = build_load(
                 workload, accounts, txs=args.txs, nonces=nonces, fees=Fees(fees.max_fee, fees.priority),
                 token=token, to=to, connections=args.connections, batch_size=args.batch_size,
-                gas=GAS[workload], on_signed=lambda n: progress.advance(sign_task, n),
+                contracts=contracts, on_signed=lambda n: progress.advance(sign_task, n),
             )  # fmt: skip
             cache[key] = load
         send_task = progress.add_task(f"{title}: sending", total=args.txs)
@@ -426,6 +617,7 @@ def _print_line(console: Console, row: dict[str, Any]) -> None:
         cpu = f", node CPU {row['node_cpu_ms_per_tx']:.2f} ms/tx"
     console.print(
         f"  {WORKLOAD_TITLES[row['workload']]:<16} {row['node']:<9} "
+        f"{'#' + str(row['round']) + ' ' if row.get('round', 1) > 1 else ''}"
         f"{row['tps']:>9,.0f} tx/s  p50 {lat.get('p50', float('nan')):>7,.0f} ms  "
         f"p99 {lat.get('p99', float('nan')):>7,.0f} ms  "
         f"(accepted at {row['send_tps']:,.0f} tx/s, {row['blocks']} blocks{cpu}) {status}"
@@ -435,12 +627,22 @@ def _print_line(console: Console, row: dict[str, Any]) -> None:
 def _finish(console: Console, args: argparse.Namespace, report: dict[str, Any]) -> int:
     p = report["params"]
     console.print()
-    print_table(
-        console,
-        report["results"],
-        f"seqguard bench: {p['txs']} txs per workload, {p['senders']} senders, "
-        f"batches of {p['batch_size']} on {p['connections']} connections, "
-        f"{p['block_time']:g} s blocks",
+    if report["results"]:
+        runs = f", median of {p['repeat']} runs" if p["repeat"] > 1 else ""
+        print_table(
+            console,
+            median_rows(report["results"]),
+            f"seqguard bench: {p['txs']} txs per workload, {p['senders']} senders, "
+            f"batches of {p['batch_size']} on {p['connections']} connections, "
+            f"{p['block_time']:g} s blocks{runs}",
+        )
+    if "inspection" in report:
+        console.print()
+        print_inspection(console, report["inspection"])
+    m = report["machine"]
+    console.print(
+        f"load average (1, 5, 15 min) at start {m['loadavg_at_start']}, at end "
+        f"{m.get('loadavg_at_end')} on {m['cpus']} CPUs"
     )
     if args.profile:
         console.print(
@@ -452,6 +654,9 @@ def _finish(console: Console, args: argparse.Namespace, report: dict[str, Any]) 
         Path(args.json).write_text(json.dumps(report, indent=1) + "\n")
         console.print(f"results written to {args.json}")
     complete = all(r["complete"] and not r["receipts_failed"] for r in report["results"])
+    latency = report.get("inspection", {}).get("latency")
+    if latency is not None and not latency["complete"]:
+        complete = False
     return 0 if complete else 1
 
 

@@ -5,7 +5,7 @@ the head, then work out throughput and send-to-receipt latency.
   poller first saw its block (``eth_blockNumber`` every ``poll_interval``) with the
   receipt of the block's last transaction available.
 * Throughput = included transactions / (last inclusion time - first send time).
-* Afterwards a sample of receipts is checked for status 1.
+* Afterwards the receipts (all of them by default) are checked for status 1.
 """
 
 from __future__ import annotations
@@ -43,6 +43,7 @@ class LoadResult:
     receipts_checked: int = 0
     receipts_failed: int = 0
     receipt_problems: list[str] = field(default_factory=list)
+    failed_by_kind: dict[str, int] = field(default_factory=dict)  # mixed workload
     block_log: list[dict[str, Any]] = field(default_factory=list)
     node_cpu_s: float | None = None  # CPU time the node used during the timed part
     note: str = ""
@@ -66,6 +67,7 @@ class LoadResult:
             "receipts_checked": self.receipts_checked,
             "receipts_failed": self.receipts_failed,
             "receipt_problems": self.receipt_problems,
+            "failed_by_kind": self.failed_by_kind,
             "node_cpu_s": None if self.node_cpu_s is None else round(self.node_cpu_s, 2),
             "node_cpu_ms_per_tx": (
                 round(1000.0 * self.node_cpu_s / self.included, 3)
@@ -245,14 +247,15 @@ def run_load(
     poll_interval: float = 0.025,
     timeout: float = 120.0,
     stall_timeout: float = 30.0,
-    receipt_sample: int = 64,
+    receipt_sample: int | None = None,
     progress: Progress | None = None,
     should_stop: Callable[[], bool] | None = None,
     node_cpu: Callable[[], float | None] | None = None,
 ) -> LoadResult:
     """Post ``load`` to ``url`` (one thread per lane) and wait until all is included.
 
-    ``node_cpu`` (CPU seconds of the node so far) is read around the timed part."""
+    ``node_cpu`` (CPU seconds of the node so far) is read around the timed part;
+    ``receipt_sample`` receipts are checked afterwards (None: every one)."""
     result = LoadResult(load.workload, load.count)
     cpu_before = node_cpu() if node_cpu is not None else None
     with RpcClient(url) as rpc:
@@ -355,28 +358,39 @@ def run_load(
         }
     if not result.complete and not result.note:
         result.note = f"only {result.included} of {load.count} included"
-    _check_receipts(url, poller, result, receipt_sample)
+    _check_receipts(url, poller, result, receipt_sample, load.kinds)
     return result
 
 
-def _check_receipts(url: str, poller: _Poller, result: LoadResult, sample: int) -> None:
+def _check_receipts(
+    url: str, poller: _Poller, result: LoadResult, sample: int | None, kinds: dict[str, str]
+) -> None:
     included = list(poller.block_of)
     if not included:
         return
-    rng = random.Random(1)
-    picks = rng.sample(included, min(sample, len(included)))
+    picks = included
+    if sample is not None and sample < len(included):
+        picks = random.Random(1).sample(included, sample)
+    failed: Counter[str] = Counter()
     with RpcClient(url) as rpc:
-        answers = rpc.batch([("eth_getTransactionReceipt", [h]) for h in picks])
-    for h, r in zip(picks, answers, strict=True):
-        result.receipts_checked += 1
-        problem = None
-        if is_error(r) or r is None:
-            problem = f"{h}: no receipt ({r})"
-        elif r.get("status") != "0x1":
-            problem = f"{h}: status {r.get('status')}"
-        elif int(r.get("blockNumber", "0x0"), 16) != poller.block_of[h]:
-            problem = f"{h}: receipt in block {r.get('blockNumber')}, seen in {poller.block_of[h]}"
-        if problem:
-            result.receipts_failed += 1
-            if len(result.receipt_problems) < 5:
-                result.receipt_problems.append(problem)
+        for start in range(0, len(picks), 500):  # under the nodes' batch limits
+            chunk = picks[start : start + 500]
+            answers = rpc.batch([("eth_getTransactionReceipt", [h]) for h in chunk])
+            for h, r in zip(chunk, answers, strict=True):
+                result.receipts_checked += 1
+                problem = None
+                if is_error(r) or r is None:
+                    problem = f"no receipt ({r})"
+                elif r.get("status") != "0x1":
+                    problem = f"status {r.get('status')}"
+                elif int(r.get("blockNumber", "0x0"), 16) != poller.block_of[h]:
+                    problem = (
+                        f"receipt in block {r.get('blockNumber')}, seen in {poller.block_of[h]}"
+                    )
+                if problem:
+                    result.receipts_failed += 1
+                    kind = kinds.get(h, result.workload)
+                    failed[kind] += 1
+                    if len(result.receipt_problems) < 5:
+                        result.receipt_problems.append(f"{h} ({kind}): {problem}")
+    result.failed_by_kind = dict(failed)

@@ -203,8 +203,10 @@ class SeqguardProcess(NodeProcess):
         global_slots: int,
         profile_path: Path | None = None,
         profile_rate: int = 100,
+        inspection: bool = True,
     ) -> None:
         super().__init__(workdir, genesis_path, gas_limit)
+        self.inspection = inspection
         self.block_time = block_time
         self.max_block_txs = max_block_txs
         self.account_slots = account_slots
@@ -248,6 +250,9 @@ class SeqguardProcess(NodeProcess):
         # no SEQGUARD_* settings from the caller's shell leak into the node's config
         env = {k: v for k, v in os.environ.items() if not k.startswith("SEQGUARD_")}
         env["PYTHONUNBUFFERED"] = "1"
+        if not self.inspection:
+            # the config setting (env < flags): works whatever flags `seqguard node` has
+            env["SEQGUARD_INSPECTION"] = "false"
         src = Path(__file__).resolve().parents[2]  # this checkout's src/, if run from one
         if (src / "seqguard" / "__init__.py").is_file():
             env["PYTHONPATH"] = str(src) + (

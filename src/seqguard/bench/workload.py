@@ -1,4 +1,4 @@
-"""Bench accounts, the genesis that funds them, ERC-20 setup, and pre-signed load.
+"""Bench accounts, the genesis that funds them, contract setup, and pre-signed load.
 
 Everything here happens before the clock starts: transactions are signed with the fast
 signer and their JSON-RPC batch bodies encoded, so the timed part only posts bytes.
@@ -12,8 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from seqguard.contracts import load_artifact
-
+from .mixed import KIND_GAS, MixedContracts, deploy_calldata, kind_of, mixed_call, plan_setup
 from .procs import BenchError
 from .rpc import RpcClient, is_error
 from .signer import SignedTx, Signer, bench_key, keccak
@@ -26,8 +25,10 @@ DEV_KEY = bytes.fromhex(  # account 0 of the test mnemonic: funded on anvil/seqg
     "ac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80"
 )
 
-WORKLOADS = ("eth", "erc20")
-WORKLOAD_TITLES = {"eth": "ETH transfer", "erc20": "ERC-20 transfer"}
+WORKLOADS = ("eth", "erc20", "mixed")
+WORKLOAD_TITLES = {"eth": "ETH transfer", "erc20": "ERC-20 transfer", "mixed": "mixed"}
+# gas limit of each transaction (the same on every node); mixed: per kind, KIND_GAS
+GAS = {"eth": 21_000, "erc20": 80_000}
 
 
 _FORKS_AT_ZERO = [
@@ -74,15 +75,6 @@ def recipients(count: int) -> list[bytes]:
 
 def transfer_calldata(to: bytes, amount: int) -> bytes:
     return TRANSFER_SELECTOR + to.rjust(32, b"\x00") + amount.to_bytes(32, "big")
-
-
-def deploy_calldata(name: str, symbol: str, supply: int) -> bytes:
-    from eth_abi import encode
-
-    art = load_artifact("SeqToken")
-    return bytes.fromhex(art["bytecode"][2:]) + encode(
-        ["string", "string", "uint256"], [name, symbol, supply]
-    )
 
 
 @dataclass(slots=True)
@@ -234,6 +226,30 @@ def setup_token(rpc: RpcClient, accounts: Accounts, *, timeout: float) -> bytes:
     return token
 
 
+def setup_mixed(rpc: RpcClient, accounts: Accounts, *, timeout: float) -> MixedContracts:
+    """Deploy and seed the mixed workload's contracts (see :mod:`.mixed`); returns them."""
+    fees = current_fees(rpc)
+    plan = plan_setup(
+        accounts.signers,
+        pending_nonces(rpc, accounts.addresses),
+        max_fee=fees.max_fee,
+        priority=fees.priority,
+    )
+    for i, phase in enumerate(plan.phases, start=1):
+        what = f"mixed setup, phase {i} of {len(plan.phases)}"
+        send_raw(rpc, phase, what)
+        receipts = wait_receipts(rpc, [t.hash_hex for t in phase], timeout=timeout, what=what)
+        by_hash = {r["transactionHash"]: r for r in receipts}
+        for tx, address in plan.deployments:
+            r = by_hash.get(tx.hash_hex)
+            if r is not None and r.get("contractAddress") != "0x" + address.hex():
+                raise BenchError(
+                    f"{what}: contract deployed at {r.get('contractAddress')}, "
+                    f"expected 0x{address.hex()}"
+                )
+    return plan.contracts
+
+
 @dataclass(slots=True)
 class Batch:
     body: bytes  # the encoded JSON-RPC batch of eth_sendRawTransaction
@@ -252,8 +268,64 @@ class Load:
     workload: str
     lanes: list[list[Batch]]
     count: int
-    gas: int
+    gas: int | dict[str, int]
     hashes: list[str] = field(default_factory=list)
+    kinds: dict[str, str] = field(default_factory=dict)  # 0x-hash -> kind (mixed)
+
+
+@dataclass(frozen=True, slots=True)
+class WorkTx:
+    """One signed transaction of a workload: who sends it and what kind of call it is."""
+
+    sender: int  # index into Accounts.signers
+    tx: SignedTx
+    kind: str
+
+
+def sign_workload(
+    workload: str,
+    accounts: Accounts,
+    *,
+    txs: int,
+    nonces: list[int],
+    fees: Fees,
+    to: list[bytes],
+    token: bytes | None = None,
+    contracts: MixedContracts | None = None,
+    on_signed: Callable[[int], None] | None = None,
+) -> list[WorkTx]:
+    """``txs`` transactions round-robin over the senders, each sender's in nonce order."""
+    n_senders = len(accounts.signers)
+    sent = [0] * n_senders
+    out: list[WorkTx] = []
+    for k in range(txs):
+        i = k % n_senders
+        signer = accounts.signers[i]
+        dest = to[k % len(to)]
+        value, data = 0, b""
+        if workload == "eth":
+            kind, target, value = "eth", dest, 1
+        elif workload == "erc20":
+            assert token is not None
+            kind, target, data = "erc20", token, transfer_calldata(dest, 1)
+        elif workload == "mixed":
+            assert contracts is not None
+            kind = kind_of(sent[i])
+            target, value, data = mixed_call(kind, signer, i, sent[i], contracts, dest)
+        else:  # pragma: no cover - checked by the argument parser
+            raise ValueError(workload)
+        gas = KIND_GAS[kind] if workload == "mixed" else GAS[workload]
+        tx = signer.sign(
+            nonce=nonces[i] + sent[i], to=target, value=value, data=data, gas=gas,
+            max_fee=fees.max_fee, max_priority_fee=fees.priority,
+        )  # fmt: skip
+        out.append(WorkTx(i, tx, kind))
+        sent[i] += 1
+        if on_signed is not None and (k + 1) % 500 == 0:
+            on_signed(500)
+    if on_signed is not None:
+        on_signed(txs % 500)
+    return out
 
 
 def build_load(
@@ -267,36 +339,20 @@ def build_load(
     to: list[bytes],
     connections: int,
     batch_size: int,
-    gas: int,
+    contracts: MixedContracts | None = None,
     on_signed: Callable[[int], None] | None = None,
 ) -> Load:
-    n_senders = len(accounts.signers)
+    signed = sign_workload(
+        workload, accounts, txs=txs, nonces=nonces, fees=fees, to=to, token=token,
+        contracts=contracts, on_signed=on_signed,
+    )  # fmt: skip
     lanes_txs: list[list[SignedTx]] = [[] for _ in range(connections)]
-    sent = [0] * n_senders
-    for k in range(txs):  # round-robin over the senders
-        i = k % n_senders
-        signer = accounts.signers[i]
-        dest = to[k % len(to)]
-        if workload == "eth":
-            tx = signer.sign(
-                nonce=nonces[i] + sent[i], to=dest, value=1, gas=gas,
-                max_fee=fees.max_fee, max_priority_fee=fees.priority,
-            )  # fmt: skip
-        elif workload == "erc20":
-            assert token is not None
-            tx = signer.sign(
-                nonce=nonces[i] + sent[i], to=token, data=transfer_calldata(dest, 1), gas=gas,
-                max_fee=fees.max_fee, max_priority_fee=fees.priority,
-            )  # fmt: skip
-        else:  # pragma: no cover - checked by the argument parser
-            raise ValueError(workload)
-        sent[i] += 1
-        lanes_txs[i % connections].append(tx)
-        if on_signed is not None and (k + 1) % 500 == 0:
-            on_signed(500)
-    if on_signed is not None:
-        on_signed(txs % 500)
+    for w in signed:
+        lanes_txs[w.sender % connections].append(w.tx)
+    gas = KIND_GAS if workload == "mixed" else GAS[workload]
     load = Load(workload, [], txs, gas)
+    if workload == "mixed":
+        load.kinds = {w.tx.hash_hex: w.kind for w in signed}
     next_id = 1
     for lane in lanes_txs:
         batches = []
