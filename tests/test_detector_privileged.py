@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from seqguard.inspection import Context
 from seqguard.inspection.detectors import PrivilegedChange
-from seqguard.inspection.detectors.privileged import IMPLEMENTATION, INITIALIZABLE, OWNABLE
+from seqguard.inspection.slots import IMPLEMENTATION, INITIALIZABLE, OWNABLE
 from seqguard.trace import Frame, StorageWrite, Trace, TxInfo
 
 OWNER, MALLORY, PROXY, LOGIC = (bytes([n]) * 20 for n in (1, 2, 3, 4))

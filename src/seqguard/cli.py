@@ -263,7 +263,8 @@ def run_inspect(args: argparse.Namespace) -> int:
     except Exception as exc:  # an unreachable node or an answer that is not JSON-RPC
         console.print(f"[red]error:[/red] could not read {args.tx_hash} from {args.rpc}: {exc}")
         return 2
-    inspector = Inspector(default_detectors(invariants=invariants))
+    # views are RPC round trips here: the node's per-transaction time budget does not apply
+    inspector = Inspector(default_detectors(invariants=invariants), budget=600)
     found = [(d.name, f) for d in inspector.detectors for f in d.inspect(trace, context)]
     verdict = inspector.judge(trace, context)
     if args.json:

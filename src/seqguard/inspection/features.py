@@ -11,7 +11,6 @@ from __future__ import annotations
 import math
 
 from seqguard.inspection.base import Context
-from seqguard.inspection.detectors.privileged import CONTROL_SLOTS, INITIALIZABLE, UPGRADE_SLOTS
 from seqguard.inspection.flows import (
     ZERO,
     find_loans,
@@ -21,6 +20,7 @@ from seqguard.inspection.flows import (
     side_gains,
     took_part,
 )
+from seqguard.inspection.slots import CONTROL_SLOTS, INITIALIZABLE, UPGRADE_SLOTS
 from seqguard.trace import Trace
 
 SENSITIVE_SLOTS = {*UPGRADE_SLOTS, *CONTROL_SLOTS, INITIALIZABLE}

@@ -118,7 +118,7 @@ class PrivateNode:
 
 def collect(url: str, seeds: int, workload: int, progress: Progress) -> list[Row]:
     rpc = http_rpc(url)
-    rules = Inspector(default_detectors(include_model=False))
+    rules = Inspector(default_detectors(include_model=False), budget=600)  # views over RPC
     scenarios = list(load_all().values())
     labelled: list[tuple[str, str, str, int]] = []  # (tx, scenario, group, label)
     task = progress.add_task("playing scenarios", total=len(scenarios) * seeds)
