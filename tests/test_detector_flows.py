@@ -9,6 +9,7 @@ from seqguard.inspection.detectors import (
     FlashLoanManipulation,
     FreshAttackerContract,
 )
+from seqguard.inspection.flows import TRANSFER_FROM
 from seqguard.trace import BalanceDelta, StorageWrite
 from support.traces import ZERO, TraceBuilder, addr
 
@@ -54,9 +55,14 @@ def test_a_payout_the_books_record_is_not_an_outflow_but_a_drain_is() -> None:
 
 def test_tokens_taken_from_a_bystander_through_an_approval() -> None:
     b = TraceBuilder(MALLORY, ATTACK)  # a router-like contract with USER's approval
-    b.transfer(b.call(0, ATTACK, TOKEN), TOKEN, USER, MALLORY, 100 * E)
+    b.transfer(b.call(0, ATTACK, TOKEN, data=TRANSFER_FROM), TOKEN, USER, MALLORY, 100 * E)
     (finding,) = AbnormalOutflow().inspect(*b.build())
-    assert "took no part in the transaction" in finding.reason
+    assert "took no part in the transaction" in finding.reason and finding.score >= 0.8
+    # a lending market's own token seizing a liquidated borrower's balance is noted only
+    b = TraceBuilder(MALLORY, ATTACK)
+    b.transfer(b.call(0, ATTACK, TOKEN, data=bytes.fromhex("b2a02ff1")), TOKEN, USER, MALLORY, E)
+    (seized,) = AbnormalOutflow().inspect(*b.build())
+    assert "as a liquidation does" in seized.reason and seized.score < 0.5
     # the same router spending the sender's own approval is an ordinary swap
     b = TraceBuilder(USER, ATTACK)
     b.transfer(b.call(0, ATTACK, TOKEN), TOKEN, USER, POOL, 100 * E)

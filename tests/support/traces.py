@@ -39,12 +39,12 @@ class TraceBuilder:
         self.call(None, self.sender, self.to)
 
     def call(self, parent: int | None, sender: bytes, to: bytes, value: int = 0,
-             kind: str = "CALL") -> int:  # fmt: skip
+             kind: str = "CALL", data: bytes = b"") -> int:  # fmt: skip
         index = len(self.frames)
         depth = 0 if parent is None else self.frames[parent].depth + 1
         address = sender if kind == "DELEGATECALL" else to
         self.frames.append(
-            Frame(index, parent, depth, kind, sender, address, to, value, b"", b"", 0, 0, True)
+            Frame(index, parent, depth, kind, sender, address, to, value, data, b"", 0, 0, True)
         )
         return index
 

@@ -18,6 +18,7 @@ from seqguard.inspection.flows import (
     pool_swings,
     sender_side,
     side_gains,
+    spent_approval,
     took_part,
 )
 from seqguard.inspection.slots import CONTROL_SLOTS, INITIALIZABLE, UPGRADE_SLOTS
@@ -43,7 +44,7 @@ FEATURES: dict[str, str] = {
     "gained_assets": "assets the sender's side ends with more of",
     "losers": "outside accounts that end with less of an asset",
     "max_loss_share": "largest share of its holding an outside account lost",
-    "bystander_loss": "an account that took no part lost tokens",
+    "bystander_loss": "an account that took no part lost tokens through its allowance",
     "eth_loss_share": "largest share of its ETH a contract lost",
     "fresh_age": "closeness of the sender's newest contract (1 = deployed now, 0 = old or none)",
     "to_is_own": "the transaction calls a contract the sender deployed",
@@ -116,7 +117,12 @@ def features(trace: Trace, context: Context) -> dict[str, float]:
     out["losers"] = len({loss.holder for loss in lost})
     out["max_loss_share"] = max((loss.share for loss in lost), default=0.0)
     out["bystander_loss"] = float(
-        any(loss.asset is not None and not took_part(trace, loss.holder) for loss in lost)
+        any(
+            loss.asset is not None
+            and not took_part(trace, loss.holder)
+            and spent_approval(trace, loss.holder, loss.asset)
+            for loss in lost
+        )
     )
     out["eth_loss_share"] = max((loss.share for loss in lost if loss.asset is None), default=0.0)
     ages = [

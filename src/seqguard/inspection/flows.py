@@ -211,6 +211,20 @@ def paid_in(trace: Trace, holder: bytes, side: set[bytes]) -> bool:
     )
 
 
+TRANSFER_FROM = bytes.fromhex("23b872dd")  # transferFrom(address,address,uint256)
+
+
+def spent_approval(trace: Trace, holder: bytes, token: bytes) -> bool:
+    """Did someone move ``holder``'s tokens with ``transferFrom`` (its allowance), as
+    opposed to the token's own logic moving them (a liquidation's seizure, a slash)?"""
+    return any(
+        t.token == token
+        and t.sender == holder
+        and trace.frames[trace.logs[t.log_index].frame].input[:4] == TRANSFER_FROM
+        for t in trace.transfers
+    )
+
+
 def took_part(trace: Trace, account: bytes) -> bool:
     """Did ``account`` call or get called in the transaction?"""
     return any(f.sender == account or f.address == account for f in trace.frames)

@@ -20,9 +20,9 @@ lost went straight to the sender's side, and
   payout or a debt: a withdrawal from a balance mapping, a borrow);
 - it has no ``owner()`` on the sender's side (an owner sweeping its own treasury),
   unless the transaction itself made it the owner (an initializer front-run).
-The finding is acted on (score 0.8) when the holder is a bystander, when the funds
-went to a contract the sender deployed, or when the holder wrote nothing to its own
-storage; a contract that paid the sending account after recording something (a
+The finding is acted on (score 0.8) when a bystander's allowance was spent
+(``transferFrom``), when the funds went to a contract the sender deployed, or when
+the holder wrote nothing to its own storage; a contract that paid the sending account after recording something (a
 Merkle claim, a bridge message, an executed proposal) is noted at 0.45 only.
 The estimated loss is the ETH lost; token losses are named in the reason.
 """
@@ -39,6 +39,7 @@ from seqguard.inspection.flows import (
     paid_in,
     sender_side,
     short,
+    spent_approval,
     took_part,
 )
 from seqguard.trace import Trace
@@ -85,27 +86,36 @@ class AbnormalOutflow(Detector):
         )
 
     def _finding(self, trace: Trace, loss: Loss, side: set[bytes]) -> Finding:
-        bystander = not took_part(trace, loss.holder)
-        who = (
-            f"account {short(loss.holder)}, which took no part in the transaction "
-            "(its approval was spent by someone else),"
-            if bystander
-            else f"contract {short(loss.holder)}"
-        )
-        # Funds a contract pays straight to the sending account after writing something
-        # to its own storage (a claimed bit, a processed message, an executed proposal)
-        # are how airdrops, bridges and governors pay out legitimately: noted, not acted
-        # on. Nothing written, a bystander's tokens, or funds going to a contract the
-        # sender deployed is how drains look.
-        to_own_contract = moved_to(trace, loss.holder, loss.asset, side - {trace.tx.sender}) > 0
-        wrote = any(w.address == loss.holder for w in trace.storage_writes)
-        strong = bystander or to_own_contract or not wrote
+        if not took_part(trace, loss.holder):
+            # an account outside the call tree: its allowance spent by someone else is
+            # theft; the token's own logic moving its balance (a lending market seizing
+            # a liquidated borrower's collateral) is how such tokens work
+            strong = loss.asset is not None and spent_approval(trace, loss.holder, loss.asset)
+            who = f"account {short(loss.holder)}, which took no part in the transaction " + (
+                "(its approval was spent by someone else),"
+                if strong
+                else "(the token's own logic moved its balance, as a liquidation does),"
+            )
+        else:
+            # Funds a contract pays straight to the sending account after writing something
+            # to its own storage (a claimed bit, a processed message, an executed proposal)
+            # are how airdrops, bridges and governors pay out legitimately: noted, not acted
+            # on. Nothing written, or funds going to a contract the sender deployed, is how
+            # drains look.
+            to_own = moved_to(trace, loss.holder, loss.asset, side - {trace.tx.sender}) > 0
+            wrote = any(w.address == loss.holder for w in trace.storage_writes)
+            strong = to_own or not wrote
+            who = f"contract {short(loss.holder)}"
         return Finding(
             self.name,
             f"{who} lost {loss.share:.0%} of its {asset_name(loss.asset)} "
             f"({loss.lost} of {loss.before}) to the sender's side, which paid nothing in, "
             "and its books recorded no matching withdrawal or debt"
-            + ("" if strong else " (it recorded something else, as a claim or a bridge does)"),
+            + (
+                ""
+                if strong or " took no part" in who
+                else " (it recorded something else, as a claim or a bridge does)"
+            ),
             0.8 if strong else 0.45,
             estimated_loss_wei=loss.lost if loss.asset is None else 0,
         )
