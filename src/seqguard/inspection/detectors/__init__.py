@@ -14,6 +14,7 @@ from seqguard.inspection.detectors.privileged import PrivilegedChange
 from seqguard.inspection.detectors.reentrancy import Reentrancy
 from seqguard.inspection.detectors.risk_model import RiskModel
 from seqguard.inspection.detectors.sandwich import Sandwich
+from seqguard.inspection.detectors.zero_shares import ZeroShareDeposit
 from seqguard.inspection.model import load_model
 
 
@@ -40,6 +41,7 @@ def default_detectors(
         FreshAttackerContract(),
         Invariants(invariants),
         Sandwich(),
+        ZeroShareDeposit(),
     ]
     model = load_model(model_path) if include_model else None
     if model is not None:
@@ -59,5 +61,6 @@ __all__ = [
     "Reentrancy",
     "RiskModel",
     "Sandwich",
+    "ZeroShareDeposit",
     "default_detectors",
 ]

@@ -27,6 +27,8 @@ from seqguard.inspection.flows import (
     sender_side,
     short,
     side_gains,
+    spent_approval,
+    took_part,
 )
 from seqguard.trace import Trace
 
@@ -54,7 +56,12 @@ class FreshAttackerContract(Detector):
         gains = side_gains(trace, side)
         if not gains:
             return []
-        lost = losses(trace, context, side, min_share=self.loser_share)
+        lost = [
+            loss
+            for loss in losses(trace, context, side, min_share=self.loser_share)
+            if took_part(trace, loss.holder)
+            or (loss.asset is not None and spent_approval(trace, loss.holder, loss.asset))
+        ]  # a liquidated borrower's seized collateral is how liquidations work
         gained = ", ".join(f"{amount} of {asset_name(a)}" for a, amount in gains.items())
         targets = len({f.address for f in calls})
         text = (

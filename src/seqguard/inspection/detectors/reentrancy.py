@@ -12,8 +12,11 @@ Signal: a frame acting on contract A pays out (ETH, or tokens A sends) and an
 outside account X (or something X calls, a token's receive hook included) enters
 A again with a state-changing call while the outer frame of A is live, and A ends
 the transaction with less ETH or less of a token than it started with. A contract
-calling itself, a callback that only reads (STATICCALL), or value that goes round
-and comes back is not enough. Cream Finance (August 2021, $18.8M) was re-entered
+calling itself, a callback that only reads (STATICCALL), value that goes round
+and comes back, or a callback into the sender's own contract (a flash loan's) is
+not enough. It scores 0.9 when the re-entered call pays again or A loses more than
+it first paid (a cross-function re-entry that moves a balance someone withdraws
+later, as in Lendf.Me, April 2020), 0.4 otherwise. Cream Finance (August 2021, $18.8M) was re-entered
 through the AMP token's transfer hook, with no ETH moving at all. The estimated
 loss is the ETH A lost; token losses are named in the reason.
 """
@@ -21,7 +24,7 @@ loss is the ETH A lost; token losses are named in the reason.
 from __future__ import annotations
 
 from seqguard.inspection.base import Context, Detector, Finding
-from seqguard.inspection.flows import token_net
+from seqguard.inspection.flows import sender_side, token_net
 from seqguard.trace import Frame, Trace
 
 
@@ -32,54 +35,61 @@ class Reentrancy(Detector):
         frames = trace.frames
         if len(frames) < 3:
             return []
+        side: set[bytes] | None = None
         for frame in frames:
             if not frame.success or frame.kind in ("CREATE", "CREATE2") or not frame.address:
                 continue
             victim = frame.address
             for reentry in self._reentries(trace, frame):
-                paid, again = self._payouts(trace, frame, reentry, victim)
-                lost_eth = max(0, -trace.balance_delta(victim))
-                lost_tokens = {
+                paid = self._paid(trace, self._before(trace, frame, reentry), victim)
+                again = self._paid(trace, self._inside(trace, reentry), victim)
+                lost = {None: max(0, -trace.balance_delta(victim))} | {
                     t: -n for (t, h), n in token_net(trace).items() if h == victim and n < 0
                 }
-                if (not paid and not again) or (not lost_eth and not lost_tokens):
+                lost = {k: v for k, v in lost.items() if v}
+                if (not paid and not again) or not lost:
                     continue  # value went round and came back: no one lost anything
+                if side is None:
+                    side = sender_side(trace, context)
+                if victim in side:
+                    continue  # the sender's own contract called back (a flash loan's callback)
                 attacker = frames[reentry.parent].address if reentry.parent is not None else b""
-                lost = ", ".join(
-                    [f"{lost_eth} wei"] * bool(lost_eth)
-                    + [f"{n} of token 0x{t.hex()}" for t, n in lost_tokens.items()]
-                )
+                # paid again inside the re-entry, or lost more than the first payout (the
+                # re-entered call moved a balance someone withdrew later): a drain; a
+                # callback that only re-deposits is common and scores low
+                drained = bool(again) or any(v > paid.get(k, 0) for k, v in lost.items())
                 return [
                     Finding(
                         self.name,
                         f"contract 0x{victim.hex()} was re-entered by 0x{attacker.hex()} "
                         f"(frame {reentry.index}) while its call in frame {frame.index} was still "
-                        f"running, after paying out {paid}; the re-entered call paid "
-                        f"{again or 'nothing'} more, and the contract ends {lost} poorer",
-                        0.9 if again else 0.4,  # a callback that only re-deposits is common
-                        estimated_loss_wei=lost_eth,
+                        f"running, after paying out {_text(paid)}; the re-entered call paid "
+                        f"{_text(again) or 'nothing'} more, and the contract ends "
+                        f"{_text(lost)} poorer",
+                        0.9 if drained else 0.4,
+                        estimated_loss_wei=lost.get(None, 0),
                     )
                 ]
         return []
 
-    def _payouts(
-        self, trace: Trace, outer: Frame, reentry: Frame, victim: bytes
-    ) -> tuple[str, str]:
-        """What the victim paid outside accounts before the re-entry (from the outer frame's
-        own calls) and inside the re-entered call, in ETH and tokens, as text."""
-        inside = {f.index for f in self._subtree(trace, reentry.index)}
-        before = {f.index for f in trace.children(outer.index)} - inside
-        paid, again = self._paid(trace, before, victim), self._paid(trace, inside, victim)
-        return paid, again
+    def _inside(self, trace: Trace, reentry: Frame) -> set[int]:
+        return {f.index for f in self._subtree(trace, reentry.index)}
+
+    def _before(self, trace: Trace, outer: Frame, reentry: Frame) -> set[int]:
+        """The outer frame's own calls, outside the re-entered one."""
+        return {f.index for f in trace.children(outer.index)} - self._inside(trace, reentry)
 
     @staticmethod
-    def _paid(trace: Trace, frames: set[int], victim: bytes) -> str:
+    def _paid(trace: Trace, frames: set[int], victim: bytes) -> dict[bytes | None, int]:
+        """ETH (key None) and tokens the victim paid outside accounts from ``frames``."""
+        paid: dict[bytes | None, int] = {}
         eth = sum(
             trace.frames[i].value for i in frames
             if trace.frames[i].success and trace.frames[i].sender == victim
             and trace.frames[i].address != victim
         )  # fmt: skip
-        tokens: dict[bytes, int] = {}
+        if eth:
+            paid[None] = eth
         emitters = frames | {c.index for i in frames for c in trace.children(i)}  # proxy tokens
         for t in trace.transfers:
             if (
@@ -87,11 +97,8 @@ class Reentrancy(Detector):
                 and t.recipient != victim
                 and trace.logs[t.log_index].frame in emitters
             ):
-                tokens[t.token] = tokens.get(t.token, 0) + t.amount
-        parts = [f"{eth} wei"] * bool(eth) + [
-            f"{n} of token 0x{k.hex()}" for k, n in tokens.items()
-        ]
-        return ", ".join(parts)
+                paid[t.token] = paid.get(t.token, 0) + t.amount
+        return paid
 
     @staticmethod
     def _subtree(trace: Trace, index: int) -> list[Frame]:
@@ -117,3 +124,9 @@ class Reentrancy(Detector):
             if outside:
                 found.append(f)
         return found
+
+
+def _text(amounts: dict[bytes | None, int]) -> str:
+    return ", ".join(
+        f"{n} wei" if k is None else f"{n} of token 0x{k.hex()}" for k, n in amounts.items()
+    )
