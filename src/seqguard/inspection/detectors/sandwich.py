@@ -9,8 +9,9 @@ with $5,000 after a single sandwich. A sequencer sees all three transactions in
 the order it gives them, which is exactly where this can be stopped.
 
 Signal: across recent transactions (the builder's memory, not one trace): the
-sender swapped in a pool in one direction, another account then swapped in the
-same direction, and now the sender swaps back, ending with more of the token it
+sender swapped in a pool in one direction, one to three other accounts then
+swapped in the same direction (and nobody the other way), and now the sender
+swaps back, ending with more of the token it
 paid in with (and no less of the token it bought than it is selling). The
 back-run is held: the front-runner is left with what it bought, at the price it
 paid. Judged on the nodes that keep this memory (a remote trace has none).
@@ -36,8 +37,9 @@ def _same(a: dict[bytes, int], b: dict[bytes, int]) -> bool:
 class Sandwich(Detector):
     name = "sandwich"
 
-    def __init__(self, lookback: int = 64) -> None:
+    def __init__(self, lookback: int = 64, max_victims: int = 3) -> None:
         self.lookback = lookback  # how many recent swap legs a front-run may be among
+        self.max_victims = max_victims
 
     def inspect(self, trace: Trace, context: Context) -> list[Finding]:
         recent = context.recent
@@ -51,10 +53,11 @@ class Sandwich(Detector):
                     continue
                 if not _opposite(front.flows, back.flows):
                     break  # the sender's latest leg in this pool is not the other way
-                victims = [
-                    v for v in legs[i + 1 :]
-                    if v.pool == back.pool and v.sender != back.sender and _same(v.flows, front.flows)
-                ]  # fmt: skip
+                between = [v for v in legs[i + 1 :] if v.pool == back.pool]
+                tight = 0 < len(between) <= self.max_victims and all(
+                    v.sender != back.sender and _same(v.flows, front.flows) for v in between
+                )  # only swaps the same way in between: a pool trading both ways is a market
+                victims = between if tight else []
                 profit = self._profit(front, back)
                 if victims and profit is not None:
                     token, gain = profit

@@ -65,7 +65,7 @@ class Erc4626Inflation(Scenario):
     name = "erc4626-share-inflation"
     kind = ATTACK
     category = "share-inflation"
-    detectors = ()  # none of the rule-based detectors is meant for it
+    detectors = ("zero-share-deposit",)
 
     def run(self, s: Session) -> None:
         usd = token(s, "USD")
