@@ -19,6 +19,7 @@ class SwapLeg:
     sender: bytes
     pool: bytes
     flows: dict[bytes, int]  # token -> net amount into the pool
+    hops: int = 1  # pools the transaction swapped in: more than one is a route or an arbitrage
 
 
 def swap_legs(trace: Trace) -> list[SwapLeg]:
@@ -27,10 +28,14 @@ def swap_legs(trace: Trace) -> list[SwapLeg]:
     for (token, holder), net in token_net(trace).items():
         if net and holder not in parties:
             by_pool.setdefault(holder, {})[token] = net
-    return [
-        SwapLeg(trace.tx.hash, trace.tx.sender, pool, flows)
+    swaps = {
+        pool: flows
         for pool, flows in by_pool.items()
         if any(v > 0 for v in flows.values()) and any(v < 0 for v in flows.values())
+    }
+    return [
+        SwapLeg(trace.tx.hash, trace.tx.sender, pool, flows, len(swaps))
+        for pool, flows in swaps.items()
     ]
 
 

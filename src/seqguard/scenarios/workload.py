@@ -137,7 +137,7 @@ class Workload:
         assert self.m is not None
         m, s = self.m, self.session
         if self.sent:  # price the gap on a settled state, not one swaps in flight will move
-            self.env.outcome(self.sent[-1][0], "sync")
+            self.env.outcome(self.sent[-1][0], "sync", timeout=5)
         prices = []
         for pair in (m.pair, m.pair2):
             r0, r1 = s.call(pair, "Pair", "getReserves")
@@ -175,4 +175,10 @@ class Workload:
                 progress(1)
             if rate:
                 time.sleep(max(0.0, started + done / rate - time.monotonic()))
-        return [(self.env.outcome(h, kind), kind) for h, kind in self.sent]
+        # one deadline for all: after a held transaction the sender's later ones wait
+        # behind it, and each need not be waited for in turn
+        deadline = time.monotonic() + self.env.timeout
+        return [
+            (self.env.outcome(h, kind, timeout=max(0.0, deadline - time.monotonic())), kind)
+            for h, kind in self.sent
+        ]

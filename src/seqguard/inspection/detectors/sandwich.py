@@ -11,9 +11,9 @@ the order it gives them, which is exactly where this can be stopped.
 Signal: across recent transactions (the builder's memory, not one trace): the
 sender swapped in a pool in one direction, one to three other accounts then
 swapped in the same direction (and nobody the other way), and now the sender
-swaps back, ending with more of the token it
-paid in with (and no less of the token it bought than it is selling). The
-back-run is held: the front-runner is left with what it bought, at the price it
+swaps back what it bought (to within 1%), ending with more of the token it paid
+in with; both legs are swaps in that pool alone (an arbitrage routes through
+several). The back-run is held: the front-runner is left with what it bought, at the price it
 paid. Judged on the nodes that keep this memory (a remote trace has none).
 """
 
@@ -51,6 +51,8 @@ class Sandwich(Detector):
                 front = legs[i]
                 if front.pool != back.pool or front.sender != back.sender:
                     continue
+                if front.hops > 1 or back.hops > 1:
+                    break  # a route through several pools: arbitrage, not a sandwich leg
                 if not _opposite(front.flows, back.flows):
                     break  # the sender's latest leg in this pool is not the other way
                 between = [v for v in legs[i + 1 :] if v.pool == back.pool]
@@ -80,9 +82,13 @@ class Sandwich(Detector):
         of it back without giving up more of the other than it bought."""
         paid = [t for t, v in front.flows.items() if v > 0]  # into the pool on the front-run
         bought = [t for t, v in front.flows.items() if v < 0]
+        # a sandwich sells back what it bought (within 1%), which a trader changing its
+        # mind rarely does to the wei
+        if not all(abs(back.flows.get(b, 0) + front.flows[b]) * 100 <= -front.flows[b]
+                   for b in bought):  # fmt: skip
+            return None
         for t in paid:
             gain = -back.flows.get(t, 0) - front.flows[t]
-            sold_more = any(back.flows.get(b, 0) > -front.flows[b] for b in bought)
-            if gain > 0 and not sold_more:
+            if gain > 0:
                 return t, gain
         return None
