@@ -70,6 +70,6 @@ def test_the_detector_explains_its_score_in_features() -> None:
 
 def test_the_shipped_model_matches_the_features() -> None:
     shipped = load_model()
-    if shipped is not None:  # once `seqguard train` has written one
-        assert shipped.features == NAMES
-        RiskModel(shipped)
+    assert shipped is not None and shipped.features == NAMES, "run `seqguard train`"
+    assert shipped.meta["evaluation"]["loco"]  # it carries its own evaluation
+    RiskModel(shipped)

@@ -13,8 +13,10 @@ import math
 from seqguard.inspection.base import Context
 from seqguard.inspection.flows import (
     ZERO,
+    booked,
     find_loans,
     losses,
+    paid_in,
     pool_swings,
     sender_side,
     side_gains,
@@ -45,6 +47,8 @@ FEATURES: dict[str, str] = {
     "losers": "outside accounts that end with less of an asset",
     "max_loss_share": "largest share of its holding an outside account lost",
     "bystander_loss": "an account that took no part lost tokens through its allowance",
+    "unpaid_loss_share": "largest share an outside account lost with nothing paid in and "
+    "nothing matching in its books",
     "eth_loss_share": "largest share of its ETH a contract lost",
     "fresh_age": "closeness of the sender's newest contract (1 = deployed now, 0 = old or none)",
     "to_is_own": "the transaction calls a contract the sender deployed",
@@ -123,6 +127,14 @@ def features(trace: Trace, context: Context) -> dict[str, float]:
             and spent_approval(trace, loss.holder, loss.asset)
             for loss in lost
         )
+    )
+    out["unpaid_loss_share"] = max(
+        (
+            loss.share
+            for loss in lost
+            if not paid_in(trace, loss.holder, side) and not booked(trace, loss.holder, loss.lost)
+        ),
+        default=0.0,
     )
     out["eth_loss_share"] = max((loss.share for loss in lost if loss.asset is None), default=0.0)
     ages = [

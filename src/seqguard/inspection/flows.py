@@ -211,6 +211,15 @@ def paid_in(trace: Trace, holder: bytes, side: set[bytes]) -> bool:
     )
 
 
+def booked(trace: Trace, holder: bytes, amount: int) -> bool:
+    """A slot of ``holder`` moved by about ``amount``: its books recorded the payout (a
+    withdrawal from a balance mapping) or a debt (a borrow)."""
+    low, high = amount * 99 // 100, amount * 101 // 100
+    return any(
+        w.address == holder and low <= abs(w.after - w.before) <= high for w in trace.storage_writes
+    )
+
+
 TRANSFER_FROM = bytes.fromhex("23b872dd")  # transferFrom(address,address,uint256)
 
 

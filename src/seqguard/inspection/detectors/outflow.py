@@ -34,6 +34,7 @@ from seqguard.inspection.flows import (
     Loss,
     anyone_else_pays,
     asset_name,
+    booked,
     losses,
     moved_to,
     paid_in,
@@ -59,7 +60,7 @@ class AbnormalOutflow(Detector):
         for loss in losses(trace, context, side, min_share=self.share):
             if moved_to(trace, loss.holder, loss.asset, side) * 2 < loss.lost:
                 continue  # most of it went to third parties (a pool paying a swapper's recipient)
-            if paid_in(trace, loss.holder, side) or self._booked(trace, loss):
+            if paid_in(trace, loss.holder, side) or booked(trace, loss.holder, loss.lost):
                 continue
             owner = context.owner_of(loss.holder)
             if owner is not None and owner in side and not self._made_owner(trace, loss, owner):
@@ -73,15 +74,6 @@ class AbnormalOutflow(Detector):
         value = int.from_bytes(owner, "big")
         return any(
             w.address == loss.holder and w.after == value and w.before != value
-            for w in trace.storage_writes
-        )
-
-    @staticmethod
-    def _booked(trace: Trace, loss: Loss) -> bool:
-        """A slot of the holder moved by about what it paid: a recorded withdrawal or debt."""
-        low, high = loss.lost * 99 // 100, loss.lost * 101 // 100
-        return any(
-            w.address == loss.holder and low <= abs(w.after - w.before) <= high
             for w in trace.storage_writes
         )
 
