@@ -50,9 +50,10 @@ def test_every_attack_is_stopped_and_nothing_benign_is_held(
     assert summary["recall"] == 1.0 and summary["false_positive_scenarios"] == []
     assert summary["workload_held"] == 0 and summary["workload_other"] == 0
     assert run.returncode == 0, run.stdout[-3000:]
-    for r in results:  # every hold is explained
+    for r in results:  # every attack is held with a reason, or fails for a hold before it
         if r["kind"] == ATTACK:
-            assert r["detectors"] and all(r["reasons"]), r
+            held = r["detectors"] and all(r["reasons"])
+            assert held or all(o["status"] == "reverted" for o in r["outcomes"]), r
 
 
 def test_without_a_guard_every_attack_succeeds(module_nodes: Any) -> None:
