@@ -123,6 +123,9 @@ def pool_swings(
 
 def sender_side(trace: Trace, context: Context) -> set[bytes]:
     """The sender and the contracts it deployed, here or earlier."""
+    cached = context.extra.get("side")
+    if cached is not None:  # several detectors ask, once per transaction is enough
+        return cached
     sender = trace.tx.sender
     side = {sender, *trace.created}
     for address in {f.address for f in trace.frames}:
@@ -130,6 +133,7 @@ def sender_side(trace: Trace, context: Context) -> set[bytes]:
             made = context.creator(address)
             if made is not None and made.creator == sender:
                 side.add(address)
+    context.extra["side"] = side
     return side
 
 
@@ -164,21 +168,24 @@ def losses(
     """Accounts outside ``exclude`` that ended with less of an asset, with what they
     held before (token holdings are read after the transaction and the flow added
     back). Only losses of at least ``min_share`` of the holding are returned."""
+    key = ("losses", frozenset(exclude))
+    if key not in context.extra:
+        context.extra[key] = _losses(trace, context, exclude)
+    return [loss for loss in context.extra[key] if loss.share >= min_share]
+
+
+def _losses(trace: Trace, context: Context, exclude: set[bytes]) -> list[Loss]:
     out = []
     for b in trace.balance_deltas:
         if b.delta < 0 and b.address not in exclude and b.address not in trace.created:
-            loss = Loss(b.address, None, -b.delta, b.before)
-            if loss.share >= min_share:
-                out.append(loss)
+            out.append(Loss(b.address, None, -b.delta, b.before))
     for (token, holder), amount in token_net(trace).items():
         if amount >= 0 or holder in exclude or holder == ZERO or holder in trace.created:
             continue
         after = context.token_balance(token, holder)
         if after is None:
             continue
-        loss = Loss(holder, token, -amount, after - amount)
-        if loss.share >= min_share:
-            out.append(loss)
+        out.append(Loss(holder, token, -amount, after - amount))
     return out
 
 

@@ -10,7 +10,9 @@ $197M) and the KyberSwap Elastic exploit (November 2023, $48M) each broke a
 different invariant, with nothing in common but those shapes.
 
 The model (``seqguard train``: gradient-boosted trees on traces of the scenario
-library and the benign workload) scores every transaction from ``features``; a
+library and the benign workload) scores every transaction in which someone other
+than the sender pays, a token is minted or a control slot is written (the rest
+has no victim to protect) from ``features``; a
 score at or above the detector's threshold (0.8 by default, a run-time setting)
 acts. The reason names the features that pushed the score up most, with their
 values, so an operator can check them against the trace.
@@ -19,7 +21,8 @@ values, so an operator can check them against the trace.
 from __future__ import annotations
 
 from seqguard.inspection.base import Context, Detector, Finding
-from seqguard.inspection.features import FEATURES, NAMES, features
+from seqguard.inspection.features import FEATURES, NAMES, SENSITIVE_SLOTS, features
+from seqguard.inspection.flows import ZERO, anyone_else_pays
 from seqguard.inspection.model import TreeModel
 from seqguard.trace import Trace
 
@@ -35,6 +38,12 @@ class RiskModel(Detector):
         self.report_above = report_above  # lower scores are not worth a finding at all
 
     def inspect(self, trace: Trace, context: Context) -> list[Finding]:
+        if (
+            not anyone_else_pays(trace)
+            and not any(t.sender == ZERO for t in trace.transfers)
+            and not any(w.slot in SENSITIVE_SLOTS for w in trace.storage_writes)
+        ):
+            return []  # only the sender paid, nothing minted, no control slot: no victim
         values = features(trace, context)
         score, push = self.model.predict([values[n] for n in NAMES])
         if score < self.report_above:
