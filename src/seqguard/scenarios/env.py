@@ -15,7 +15,7 @@ from eth_hash.auto import keccak
 from eth_utils import to_checksum_address
 
 from seqguard.inspection.remote import RemoteError, http_rpc
-from seqguard.scenarios.abi import decode_output, encode_call, encode_deploy
+from seqguard.scenarios.abi import decode_output, encode_call
 
 ETHER = 10**18
 GWEI = 10**9
@@ -171,7 +171,3 @@ class Env:
         if "error" in answer:
             raise ScenarioError(f"could not register invariant {name}: {answer['error']}")
         return True
-
-
-def deploy_data(artifact: str, *args: Any) -> bytes:
-    return encode_deploy(artifact, *args)
