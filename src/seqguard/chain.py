@@ -19,7 +19,7 @@ from seqguard.execution.evm import BlockEnv, SeqState, decode_header, make_state
 from seqguard.execution.roots import BLANK_ROOT
 from seqguard.genesis import Genesis
 from seqguard.storage import ChainDB, LevelDB
-from seqguard.types import Block, Creation, Receipt
+from seqguard.types import Block, Creation, Receipt, TxLocation
 
 ELASTICITY = 2
 BASE_FEE_CHANGE_DENOMINATOR = 8
@@ -173,6 +173,16 @@ class Chain:
                 self._creators[address] = Creation(creator, block.number)
             self._recent.appendleft(block.hash)
             self.head = block
+
+    # -- lookups a reader may see: only blocks up to the head --------------------------
+    # (a block's rows are committed a moment before it becomes the head)
+    def receipt(self, tx_hash: bytes) -> Receipt | None:
+        found = self.db.receipt(tx_hash)
+        return found if found is not None and found.block_number <= self.head.number else None
+
+    def tx_location(self, tx_hash: bytes) -> tuple[TxLocation, bytes] | None:
+        found = self.db.tx_location(tx_hash)
+        return found if found is not None and found[0].block_number <= self.head.number else None
 
     def creator(self, address: bytes) -> Creation | None:
         """Who deployed ``address`` on this chain (None for genesis accounts and EOAs)."""

@@ -251,12 +251,12 @@ def run_inspect(args: argparse.Namespace) -> int:
     from seqguard.config import Config
     from seqguard.inspection import Inspector
     from seqguard.inspection.detectors import default_detectors
-    from seqguard.inspection.remote import RemoteError, http_rpc, remote_trace_and_context
+    from seqguard.inspection.remote import HttpRpc, RemoteError, remote_trace_and_context
 
     console = Console(highlight=False)
     try:
         invariants = Config(invariants=args.invariants).parsed_invariants()
-        trace, context = remote_trace_and_context(http_rpc(args.rpc), args.tx_hash)
+        trace, context = remote_trace_and_context(HttpRpc(args.rpc), args.tx_hash)
     except (ConfigError, RemoteError, LookupError, OSError) as exc:
         console.print(f"[red]error:[/red] {exc}")
         return 2

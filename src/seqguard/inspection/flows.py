@@ -139,11 +139,14 @@ def sender_side(trace: Trace, context: Context) -> set[bytes]:
 
 def token_net(trace: Trace) -> dict[tuple[bytes, bytes], int]:
     """Net ERC-20 flow per (token, holder): received minus sent."""
+    if "token_net" in trace.memo:
+        return trace.memo["token_net"]
     net: dict[tuple[bytes, bytes], int] = defaultdict(int)
     for t in trace.transfers:
         if t.standard == "ERC20" and t.sender != t.recipient:
             net[(t.token, t.sender)] -= t.amount
             net[(t.token, t.recipient)] += t.amount
+    trace.memo["token_net"] = net = dict(net)
     return net
 
 

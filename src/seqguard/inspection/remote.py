@@ -15,33 +15,25 @@ from typing import Any
 
 from seqguard.inspection.base import Context
 from seqguard.trace import Trace, TxInfo
-from seqguard.trace.geth import trace_from_geth
+from seqguard.trace.geth import hex_bytes, hex_int, trace_from_geth
 from seqguard.trace.model import trace_from_json
 from seqguard.types import Creation
 
 Rpc = Callable[..., Any]  # rpc(method, *params) -> result, raising on a JSON-RPC error
 
 
-def _h(value: str | None) -> bytes:
-    return bytes.fromhex(value[2:]) if value else b""
-
-
-def _i(value: str | None) -> int:
-    return int(value, 16) if value else 0
-
-
 def tx_info(tx: dict[str, Any]) -> TxInfo:
-    fee = _i(tx.get("maxFeePerGas") or tx.get("gasPrice"))
+    fee = hex_int(tx.get("maxFeePerGas") or tx.get("gasPrice"))
     return TxInfo(
-        _h(tx["hash"]),
-        _h(tx["from"]),
-        _h(tx["to"]) if tx.get("to") else None,
-        _i(tx["nonce"]),
-        _i(tx["value"]),
-        _h(tx["input"]),
-        _i(tx["gas"]),
+        hex_bytes(tx["hash"]),
+        hex_bytes(tx["from"]),
+        hex_bytes(tx["to"]) if tx.get("to") else None,
+        hex_int(tx["nonce"]),
+        hex_int(tx["value"]),
+        hex_bytes(tx["input"]),
+        hex_int(tx["gas"]),
         fee,
-        _i(tx.get("maxPriorityFeePerGas")) if tx.get("maxPriorityFeePerGas") else fee,
+        hex_int(tx.get("maxPriorityFeePerGas")) if tx.get("maxPriorityFeePerGas") else fee,
     )
 
 
@@ -72,15 +64,17 @@ def remote_context(rpc: Rpc, block_number: int, timestamp: int = 0) -> Context:
 
     def call(to: bytes, data: bytes) -> bytes | None:
         try:
-            return _h(rpc("eth_call", {"to": "0x" + to.hex(), "data": "0x" + data.hex()}, tag))
+            return hex_bytes(
+                rpc("eth_call", {"to": "0x" + to.hex(), "data": "0x" + data.hex()}, tag)
+            )
         except Exception:  # a revert, or a node that cannot answer: the view is unknown
             return None
 
     def storage(address: bytes, slot: int) -> int:
-        return _i(rpc("eth_getStorageAt", "0x" + address.hex(), hex(slot), tag))
+        return hex_int(rpc("eth_getStorageAt", "0x" + address.hex(), hex(slot), tag))
 
     def balance(address: bytes) -> int:
-        return _i(rpc("eth_getBalance", "0x" + address.hex(), tag))
+        return hex_int(rpc("eth_getBalance", "0x" + address.hex(), tag))
 
     def creator(address: bytes) -> Creation | None:
         try:
@@ -90,7 +84,7 @@ def remote_context(rpc: Rpc, block_number: int, timestamp: int = 0) -> Context:
         if not found:
             return None
         tx = rpc("eth_getTransactionByHash", found["hash"])
-        return Creation(_h(tx["from"]), _i(tx["blockNumber"]))
+        return Creation(hex_bytes(tx["from"]), hex_int(tx["blockNumber"]))
 
     return Context(block_number, timestamp, storage, balance, call, creator)
 
@@ -98,7 +92,7 @@ def remote_context(rpc: Rpc, block_number: int, timestamp: int = 0) -> Context:
 def remote_trace_and_context(rpc: Rpc, tx_hash: str) -> tuple[Trace, Context]:
     trace, tx = remote_trace(rpc, tx_hash)
     block = rpc("eth_getBlockByNumber", tx["blockNumber"], False)
-    return trace, remote_context(rpc, _i(tx["blockNumber"]), _i(block["timestamp"]))
+    return trace, remote_context(rpc, hex_int(tx["blockNumber"]), hex_int(block["timestamp"]))
 
 
 class HttpRpc:
@@ -123,10 +117,6 @@ class HttpRpc:
         if "error" in answer:
             raise RemoteError(f"{method}: {answer['error'].get('message')}")
         return answer["result"]
-
-
-def http_rpc(url: str, timeout: float = 60.0) -> HttpRpc:
-    return HttpRpc(url, timeout)
 
 
 class RemoteError(RuntimeError):

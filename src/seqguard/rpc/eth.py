@@ -104,7 +104,7 @@ class EthApi:
         return call_args, env
 
     def _tx_and_loc(self, tx_hash: bytes) -> tuple[Tx, Any] | None:
-        found = self.chain.db.tx_location(tx_hash)
+        found = self.chain.tx_location(tx_hash)
         if found is None:
             return None
         loc, raw = found
@@ -214,10 +214,8 @@ class EthApi:
     def get_transaction_receipt(self, params: list, ctx: RpcContext) -> dict | None:
         (ident,) = expect_params(params, 1)
         tx_hash = p.hash32(ident, 0)
-        receipt = self.chain.db.receipt(tx_hash)
+        receipt = self.chain.receipt(tx_hash)
         if receipt is not None:
-            if receipt.block_number > self.chain.head.number:
-                return None  # stored a moment before it became the head: not visible yet
             return receipt_json(receipt)
         record = self.node.quarantine.get(tx_hash)
         if record is not None and record.status in ("quarantined", "rejected", "dropped"):

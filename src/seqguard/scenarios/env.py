@@ -14,7 +14,7 @@ from eth_account.signers.local import LocalAccount
 from eth_hash.auto import keccak
 from eth_utils import to_checksum_address
 
-from seqguard.inspection.remote import RemoteError, http_rpc
+from seqguard.inspection.remote import HttpRpc, RemoteError
 from seqguard.scenarios.abi import decode_output, encode_call
 
 ETHER = 10**18
@@ -71,7 +71,7 @@ class Env:
     serial: bool = False  # wait for each critical tx: one per block, exact post-tx state
 
     def __post_init__(self) -> None:
-        self.rpc = http_rpc(self.url)
+        self.rpc = HttpRpc(self.url)
         self.chain_id = int(self.rpc("eth_chainId"), 16)
         self.nonces: dict[str, int] = {}
         self._funder = 0

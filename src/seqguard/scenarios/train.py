@@ -38,7 +38,7 @@ from seqguard.inspection import Inspector
 from seqguard.inspection.detectors import default_detectors
 from seqguard.inspection.features import NAMES, features
 from seqguard.inspection.model import DEFAULT_MODEL, Tree, TreeModel
-from seqguard.inspection.remote import http_rpc, remote_trace_and_context
+from seqguard.inspection.remote import HttpRpc, remote_trace_and_context
 from seqguard.scenarios import ATTACK, load_all
 from seqguard.scenarios.env import Env
 from seqguard.scenarios.runner import run_scenario
@@ -95,7 +95,7 @@ class PrivateNode:
         env = {k: v for k, v in os.environ.items() if not k.startswith("SEQGUARD_")}
         self.proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                                      env=env)  # fmt: skip
-        rpc = http_rpc(self.url)
+        rpc = HttpRpc(self.url)
         deadline = time.monotonic() + 60
         while True:
             try:
@@ -117,7 +117,7 @@ class PrivateNode:
 
 
 def collect(url: str, seeds: int, workload: int, progress: Progress) -> list[Row]:
-    rpc = http_rpc(url)
+    rpc = HttpRpc(url)
     rules = Inspector(default_detectors(include_model=False), budget=600)  # views over RPC
     scenarios = list(load_all().values())
     labelled: list[tuple[str, str, str, int]] = []  # (tx, scenario, group, label)

@@ -14,14 +14,14 @@ from seqguard.trace.model import BalanceDelta, Frame, StorageWrite, Trace, Trace
 from seqguard.trace.tokens import decode_transfers
 
 
-def _b(value: Any) -> bytes:
+def hex_bytes(value: Any) -> bytes:
     if not value:
         return b""
     text = value[2:] if value.startswith(("0x", "0X")) else value
     return bytes.fromhex(text if len(text) % 2 == 0 else "0" + text)
 
 
-def _i(value: Any) -> int:
+def hex_int(value: Any) -> int:
     if value is None:
         return 0
     if isinstance(value, int):
@@ -30,7 +30,7 @@ def _i(value: Any) -> int:
 
 
 def _addr(value: Any) -> bytes:
-    return _b(value).rjust(20, b"\x00") if value else b""
+    return hex_bytes(value).rjust(20, b"\x00") if value else b""
 
 
 def trace_from_geth(tx: TxInfo, call: dict[str, Any], prestate_diff: dict[str, Any]) -> Trace:
@@ -42,9 +42,9 @@ def trace_from_geth(tx: TxInfo, call: dict[str, Any], prestate_diff: dict[str, A
         if not live:
             return
         for entry in frame_json.get("logs") or []:
-            if _i(entry.get("position", 0)) == position:
-                logs.append(TraceLog(_addr(entry["address"]), tuple(_b(t).rjust(32, b"\x00") for t in entry.get("topics") or []),
-                                     _b(entry.get("data")), index, len(logs)))  # fmt: skip
+            if hex_int(entry.get("position", 0)) == position:
+                logs.append(TraceLog(_addr(entry["address"]), tuple(hex_bytes(t).rjust(32, b"\x00") for t in entry.get("topics") or []),
+                                     hex_bytes(entry.get("data")), index, len(logs)))  # fmt: skip
 
     def walk(f: dict[str, Any], parent: int | None, depth: int, live: bool) -> None:
         kind = f.get("type", "CALL").upper()
@@ -57,9 +57,9 @@ def trace_from_geth(tx: TxInfo, call: dict[str, Any], prestate_diff: dict[str, A
             Frame(
                 index=index, parent=parent, depth=depth, kind=kind, sender=sender,
                 address=address, code_address=to if delegated else address,
-                value=_i(f.get("value")) if kind in ("CALL", "CALLCODE", "CREATE", "CREATE2") else 0,
-                input=_b(f.get("input")), output=_b(f.get("output")), gas=_i(f.get("gas")),
-                gas_used=_i(f.get("gasUsed")), success=error is None, error=error,
+                value=hex_int(f.get("value")) if kind in ("CALL", "CALLCODE", "CREATE", "CREATE2") else 0,
+                input=hex_bytes(f.get("input")), output=hex_bytes(f.get("output")), gas=hex_int(f.get("gas")),
+                gas_used=hex_int(f.get("gasUsed")), success=error is None, error=error,
             )
         )  # fmt: skip
         live = live and error is None
@@ -80,13 +80,15 @@ def trace_from_geth(tx: TxInfo, call: dict[str, Any], prestate_diff: dict[str, A
         before_acct, after_acct = pre.get(key) or {}, post.get(key)
         deleted = after_acct is None
         after_acct = after_acct or {}
-        before_balance = _i(before_acct.get("balance"))
+        before_balance = hex_int(before_acct.get("balance"))
         if "balance" in after_acct or deleted:
-            after_balance = _i(after_acct.get("balance"))
+            after_balance = hex_int(after_acct.get("balance"))
             if after_balance != before_balance:
                 balances.append(BalanceDelta(address, before_balance, after_balance))
-        before_slots = {_i(k): _i(v) for k, v in (before_acct.get("storage") or {}).items()}
-        after_slots = {_i(k): _i(v) for k, v in (after_acct.get("storage") or {}).items()}
+        before_slots = {
+            hex_int(k): hex_int(v) for k, v in (before_acct.get("storage") or {}).items()
+        }
+        after_slots = {hex_int(k): hex_int(v) for k, v in (after_acct.get("storage") or {}).items()}
         for slot in sorted(set(before_slots) | set(after_slots)):
             # diffMode leaves zero values out of both sides
             before, after = before_slots.get(slot, 0), after_slots.get(slot, 0)
@@ -97,7 +99,7 @@ def trace_from_geth(tx: TxInfo, call: dict[str, Any], prestate_diff: dict[str, A
     return Trace(
         tx=tx,
         success=top.get("error") is None,
-        gas_used=_i(top.get("gasUsed")),
+        gas_used=hex_int(top.get("gasUsed")),
         revert_reason=top.get("revertReason"),
         frames=frames,
         logs=logs,

@@ -110,15 +110,16 @@ class Trace:
     balance_deltas: list[BalanceDelta]
     created: list[bytes] = field(default_factory=list)
     destroyed: list[bytes] = field(default_factory=list)
-    _kids: dict[int | None, list[Frame]] | None = field(default=None, repr=False, compare=False)
+    # what detectors derive from the trace, computed once per trace (children, flows)
+    memo: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
     def children(self, index: int) -> list[Frame]:
-        if self._kids is None:  # built once: detectors ask for children of every frame
-            kids: dict[int | None, list[Frame]] = {}
+        kids = self.memo.get("children")
+        if kids is None:
+            kids = self.memo["children"] = {}
             for f in self.frames:
                 kids.setdefault(f.parent, []).append(f)
-            self._kids = kids
-        return self._kids.get(index, [])
+        return kids.get(index, [])
 
     def balance_delta(self, address: bytes) -> int:
         return sum(b.delta for b in self.balance_deltas if b.address == address)
@@ -127,7 +128,7 @@ class Trace:
         """A JSON-ready dict (bytes as 0x-hex, ints as numbers)."""
         out: dict[str, Any] = {}
         for f in fields(self):
-            if f.name == "_kids":
+            if f.name == "memo":
                 continue
             value = getattr(self, f.name)
             if isinstance(value, list):
