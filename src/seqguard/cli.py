@@ -205,6 +205,7 @@ def main(argv: list[str] | None = None) -> None:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     train.add_arguments(training)
+    _dashboard_parser(sub)
     args = parser.parse_args(argv)
     if args.command == "train":
         sys.exit(train.run(args))
@@ -212,6 +213,8 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(evaluation.run(args))
     if args.command == "inspect":
         sys.exit(run_inspect(args))
+    if args.command == "dashboard":
+        sys.exit(run_dashboard(args))
     if args.command == "node":
         sys.exit(run_node(args))
     if args.command == "bench":
@@ -286,6 +289,53 @@ def run_inspect(args: argparse.Namespace) -> int:
         colour = "green" if verdict.action == "allow" else "red"
         console.print(f"verdict: [{colour}]{verdict.action}[/{colour}]")
     return 0 if verdict.action == "allow" else 1
+
+
+def _dashboard_parser(sub: Any) -> None:
+    p = sub.add_parser(
+        "dashboard",
+        help="serve the dashboard on its own, against any seqguard node",
+        description="Serve the quarantine dashboard (the same page a node serves at /dashboard) "
+        "on its own port, talking to the seqguard node at --rpc over JSON-RPC and WebSocket "
+        "from the browser. The node must be reachable from the browser, not only from here. "
+        "Operators log in on the page with the node's admin token or an admin wallet.",
+    )
+    p.add_argument(
+        "--rpc", default="http://127.0.0.1:8545", help="node URL (default http://127.0.0.1:8545)"
+    )
+    p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    p.add_argument("--port", type=int, default=8600, help="port to listen on (default 8600)")
+
+
+def run_dashboard(args: argparse.Namespace) -> int:
+    from urllib.parse import urlsplit
+
+    import uvicorn
+
+    from seqguard.dashboard import standalone_app
+    from seqguard.inspection.remote import HttpRpc
+
+    console = Console(highlight=False)
+    if urlsplit(args.rpc).scheme not in ("http", "https"):
+        console.print(f"[red]error:[/red] --rpc must be an http(s) URL, not {args.rpc!r}")
+        return 2
+    try:
+        version = HttpRpc(args.rpc, timeout=5)("web3_clientVersion")
+        console.print(f"Node:       {args.rpc} ({version})")
+    except Exception as exc:  # serve anyway: the page says when the node is unreachable
+        console.print(f"[yellow]warning:[/yellow] {args.rpc} does not answer yet ({exc})")
+    console.print(f"Dashboard:  http://{args.host}:{args.port}/dashboard/")
+    try:
+        uvicorn.run(
+            standalone_app(args.rpc.rstrip("/") + "/"),
+            host=args.host,
+            port=args.port,
+            log_level="warning",
+        )
+    except SystemExit:  # uvicorn exits this way when the port is taken
+        console.print(f"[red]error:[/red] cannot listen on {args.host}:{args.port}")
+        return 1
+    return 0
 
 
 def run_node(args: argparse.Namespace) -> int:
@@ -371,4 +421,12 @@ def print_banner(console: Console, server: Any) -> None:
     console.print(f"\nJSON-RPC (HTTP):   http://{host}:{config.port}")
     console.print(f"JSON-RPC (WS):     ws://{host}:{config.port}")
     console.print(f"Dashboard:         http://{host}:{config.port}/dashboard")
+    if config.admin_token or config.admin_addresses:
+        console.print(
+            "Operator login:    on the dashboard, with the admin token or an admin wallet"
+        )
+    else:
+        console.print(
+            "Operator login:    [yellow]off[/yellow]: set SEQGUARD_ADMIN_TOKEN or --admin-addresses"
+        )
     console.print(f"Metrics:           http://{host}:{config.port}/metrics\n")

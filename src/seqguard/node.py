@@ -21,6 +21,7 @@ from eth.db.account import AccountDB
 from eth_hash.auto import keccak
 
 from seqguard import metrics
+from seqguard.activity import Activity
 from seqguard.builder.builder import BlockBuilder, BuiltBlock
 from seqguard.chain import Chain, next_base_fee
 from seqguard.config import Config
@@ -123,6 +124,7 @@ class Node:
             else None
         )
         self.policy = Policy(self.inspector, self.quarantine) if self.inspector else None
+        self.activity = Activity()  # the dashboard's live feed and charts
         self._quarantine_gauges()
         self.journal = Journal(data_dir / "txpool.journal")
         self.restored = self.pool.restore(self.journal, self._decode_unheld)
@@ -139,6 +141,8 @@ class Node:
         self._thread: threading.Thread | None = None
         self.block_listeners: list[Any] = []  # fn(BuiltBlock) after a block is the head
         self.pending_listeners: list[Any] = []  # fn(Tx) when a tx becomes pending
+        # fn(list of feed lines) after each build that inspected something
+        self.inspection_listeners: list[Any] = []
         self.pool.on_pending.append(self._on_pending)
         metrics.HEAD_BLOCK.set(self.chain.head.number)
 
@@ -252,8 +256,10 @@ class Node:
         if not built.txs and not self.config.empty_blocks:
             if built.invalid:
                 self.pool.on_block(built.invalid)
+            self._record_inspections(built, sealed=False)
             return None
         self.chain.append(built.block, [tx.raw for tx in built.txs], built.receipts, built.created)
+        self._record_inspections(built, sealed=True)
         self.pool.on_block(built.txs + built.invalid)
         self.builder.bypass.difference_update(tx.hash for tx in built.txs)
         self._quarantine_upkeep(tx.sender for tx in built.txs)
@@ -278,6 +284,25 @@ class Node:
             except Exception:
                 log.exception("block listener failed")
         return built
+
+    def _record_inspections(self, built: BuiltBlock, *, sealed: bool) -> None:
+        """Keep what inspection found, count the build, and tell the live feed."""
+        for item in built.inspected:
+            if item.findings:
+                acted = set(item.verdict.findings)
+                self.quarantine.record_findings(
+                    item.tx.hash,
+                    built.block.number,
+                    [(f, f in acted) for f in item.findings],
+                    item.trace.to_json() if item.trace is not None else None,
+                )
+        lines = self.activity.record(built, self.quarantine.count(), sealed=sealed)
+        if lines:
+            for fn in self.inspection_listeners:
+                try:
+                    fn(lines)
+                except Exception:
+                    log.exception("inspection listener failed")
 
     # -- quarantine ---------------------------------------------------------------
     def release_held(
@@ -328,6 +353,7 @@ class Node:
     def _quarantine_gauges(self) -> None:
         counts = self.quarantine.counts()
         metrics.QUARANTINE_SIZE.set(counts["quarantined"])
+        self.activity.note_quarantine(counts["quarantined"])
         for status, count in counts.items():
             metrics.QUARANTINE_RECORDS.labels(status).set(count)
 

@@ -13,6 +13,7 @@ from seqguard.rpc import subscriptions as rpc_subscriptions
 from seqguard.rpc.admin import AdminApi
 from seqguard.rpc.eth import EthApi
 from seqguard.rpc.format import tx_json
+from seqguard.rpc.inspection import InspectionApi
 from seqguard.rpc.registry import MethodRegistry
 from seqguard.rpc.server import RpcLimits, RpcServer, build_app
 from seqguard.rpc.subscriptions import EventBus
@@ -34,6 +35,7 @@ class NodeServer:
             token=config.admin_token,
             admins=config.addresses(config.admin_addresses),
         ).register(self.registry)
+        InspectionApi(self.node).register(self.registry)
         self.filters = rpc_filters.FilterManager(
             self.bus, get_logs=self.eth.logs_for, head=lambda: self.node.chain.head.number
         )
@@ -41,6 +43,7 @@ class NodeServer:
         rpc_subscriptions.register_methods(self.registry, self.bus)
         self.node.block_listeners.append(lambda built: self.bus.publish_block(*block_event(built)))
         self.node.pending_listeners.append(self._publish_pending)
+        self.node.inspection_listeners.append(self.bus.publish_inspections)
         self.app = build_app(
             self.registry,
             bus=self.bus,

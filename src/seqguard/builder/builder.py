@@ -21,14 +21,29 @@ from seqguard.chain import Chain
 from seqguard.execution.calls import static_call
 from seqguard.execution.evm import VM, make_state, seal_block
 from seqguard.execution.roots import ordered_trie_root
-from seqguard.inspection import ALLOW, Context, Creation, Inspector, Verdict
+from seqguard.inspection import ALLOW, Context, Creation, Finding, Inspector, Verdict
 from seqguard.inspection.history import Recent
+from seqguard.trace import Trace
 from seqguard.trace.pyevm import trace_from_pyevm
 from seqguard.types import Block, Log, Receipt, Tx
 
 log = logging.getLogger(__name__)
 
 EXTRA_DATA = b"seqguard"
+
+
+@dataclass(frozen=True, slots=True)
+class Inspected:
+    """One transaction the inspector judged while the block was built."""
+
+    tx: Tx
+    verdict: Verdict
+    seconds: float  # tracing and judging
+    trace: Trace | None  # kept only when there were findings, for the record
+
+    @property
+    def findings(self) -> tuple[Finding, ...]:
+        return self.verdict.findings + self.verdict.noted
 
 
 @dataclass(slots=True)
@@ -41,6 +56,7 @@ class BuiltBlock:
     # contracts the included transactions created: (address, sending account, tx hash)
     created: list[tuple[bytes, bytes, bytes]] = field(default_factory=list)
     build_seconds: float = 0.0
+    inspected: list[Inspected] = field(default_factory=list)  # in execution order
 
 
 def topic_bytes(topic: int) -> bytes:
@@ -94,6 +110,7 @@ class BlockBuilder:
         held: list[tuple[Tx, Verdict]] = []
         created: list[tuple[bytes, bytes, bytes]] = []
         made_here: dict[bytes, Creation] = {}  # by earlier transactions of this block
+        inspected: list[Inspected] = []
 
         def creator(address: bytes) -> Creation | None:
             return made_here.get(address) or self.chain.creator(address)
@@ -123,6 +140,7 @@ class BlockBuilder:
             if self.inspector is not None and tx.hash not in self.bypass:
                 # judged on the state it really ran on; a held transaction is undone
                 # here, so it costs one execution
+                t0 = time.perf_counter()
                 trace = trace_from_pyevm(tx, comp, state, gas_used)
                 context = Context(
                     env.number,
@@ -134,6 +152,14 @@ class BlockBuilder:
                     recent=self.recent,
                 )
                 verdict = self.inspector.judge(trace, context)
+                inspected.append(
+                    Inspected(
+                        tx,
+                        verdict,
+                        time.perf_counter() - t0,
+                        trace if verdict.findings or verdict.noted else None,
+                    )
+                )
                 if verdict.action != ALLOW:
                     state.revert(snapshot)
                     best.mark_invalid(tx)  # the sender's later nonces wait behind it
@@ -213,5 +239,5 @@ class BlockBuilder:
             for entry in receipt.logs:
                 entry.block_hash = block.hash
         return BuiltBlock(
-            block, txs, receipts, invalid, held, created, time.perf_counter() - started
+            block, txs, receipts, invalid, held, created, time.perf_counter() - started, inspected
         )

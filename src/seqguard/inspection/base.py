@@ -97,7 +97,8 @@ class DetectorSettings:
 @dataclass(frozen=True, slots=True)
 class Verdict:
     action: str
-    findings: tuple[Finding, ...] = ()
+    findings: tuple[Finding, ...] = ()  # the ones acted on
+    noted: tuple[Finding, ...] = ()  # below threshold or action allow: recorded, not acted on
 
     @property
     def reason(self) -> str:

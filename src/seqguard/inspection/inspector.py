@@ -80,7 +80,7 @@ class Inspector:
         if trace.tx.sender in self.allow_senders:
             return Verdict(ALLOW)  # allow-listed senders bypass inspection
         started = time.perf_counter()
-        action, acted_on = ALLOW, []
+        action, acted_on, noted = ALLOW, [], []
         for detector in self.detectors:
             settings = self.settings[detector.name]
             if not settings.enabled:
@@ -106,6 +106,8 @@ class Inspector:
                     acted_on.append(finding)
                     if _SEVERITY[settings.action] > _SEVERITY[action]:
                         action = settings.action
+                else:
+                    noted.append(finding)
         elapsed = time.perf_counter() - started
         metrics.INSPECTION_SECONDS.observe(elapsed)
         if elapsed > self.budget and action == ALLOW:
@@ -118,4 +120,4 @@ class Inspector:
             )
             action = self.on_error
         metrics.VERDICTS.labels(action).inc()
-        return Verdict(action, tuple(acted_on))
+        return Verdict(action, tuple(acted_on), tuple(noted))

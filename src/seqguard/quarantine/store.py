@@ -6,6 +6,7 @@ import json
 import sqlite3
 import threading
 import time
+import zlib
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,7 +14,7 @@ from typing import Any
 
 from eth_hash.auto import keccak
 
-from seqguard.inspection import Verdict
+from seqguard.inspection import Finding, Verdict
 from seqguard.storage.sqlite import ThreadConnections
 from seqguard.types import Tx
 
@@ -51,7 +52,22 @@ CREATE TABLE IF NOT EXISTS audit (
     detail TEXT NOT NULL
 );
 CREATE TABLE IF NOT EXISTS policy (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS findings (
+    hash     BLOB NOT NULL,
+    at       REAL NOT NULL,
+    block    INTEGER NOT NULL,
+    detector TEXT NOT NULL,
+    reason   TEXT NOT NULL,
+    score    REAL NOT NULL,
+    loss_wei TEXT NOT NULL,
+    acted    INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS findings_by_hash ON findings (hash);
+CREATE TABLE IF NOT EXISTS traces (hash BLOB PRIMARY KEY, data BLOB NOT NULL) WITHOUT ROWID;
 """
+
+#: traces larger than this (compressed) are not kept; the tx page replays mined ones
+MAX_TRACE_BYTES = 4 * 1024 * 1024
 
 
 class QuarantineError(ValueError):
@@ -76,6 +92,7 @@ class QuarantineRecord:
     released_by: str | None
     release_reason: str | None
     seq: int
+    false_positive: bool = False  # an operator marked the hold as a mistake
 
     def to_json(self) -> dict[str, Any]:
         """The record as ``seqguard_getQuarantine`` answers it."""
@@ -94,6 +111,7 @@ class QuarantineRecord:
             "releasedAt": int(self.released_at) if self.released_at is not None else None,
             "releasedBy": self.released_by,
             "releaseReason": self.release_reason,
+            "falsePositive": self.false_positive,
         }
 
 
@@ -106,6 +124,11 @@ class QuarantineStore:
         self._connections = ThreadConnections(self.path)
         self._lock = threading.Lock()
         self._conn().executescript(_SCHEMA)
+        columns = {row[1] for row in self._conn().execute("PRAGMA table_info(quarantine)")}
+        if "false_positive" not in columns:  # data dirs from before the dashboard
+            self._conn().execute(
+                "ALTER TABLE quarantine ADD COLUMN false_positive INTEGER NOT NULL DEFAULT 0"
+            )
         # hash -> call key of the records that refuse resubmission (held or rejected),
         # kept in memory so ingress asks SQLite only when there is a hit
         self._blocking: dict[bytes, bytes] = dict(
@@ -138,7 +161,7 @@ class QuarantineStore:
             conn = self._conn()
             seq = conn.execute("SELECT COALESCE(MAX(seq), 0) + 1 FROM quarantine").fetchone()[0]
             conn.execute(
-                "INSERT OR REPLACE INTO quarantine VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                "INSERT OR REPLACE INTO quarantine VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,0)",
                 (
                     tx.hash, tx.sender, tx.to, tx.nonce, tx.raw, status,
                     json.dumps(verdict.detectors), verdict.reason, verdict.score,
@@ -219,6 +242,19 @@ class QuarantineStore:
         assert updated is not None
         return updated
 
+    def mark_false_positive(
+        self, tx_hash: bytes, *, by: str, reason: str, now: float | None = None
+    ) -> QuarantineRecord:
+        """Label a hold as a mistake (whatever its status), for tuning and the record."""
+        with self._lock:
+            if self.get(tx_hash) is None:
+                raise QuarantineError(f"0x{tx_hash.hex()} was never quarantined")
+            self._conn().execute("UPDATE quarantine SET false_positive=1 WHERE hash=?", (tx_hash,))
+            self.audit(by, "falsePositive", "0x" + tx_hash.hex(), {"reason": reason}, now=now)
+        updated = self.get(tx_hash)
+        assert updated is not None
+        return updated
+
     def due(self, now: float | None = None) -> list[QuarantineRecord]:
         """Held records whose expiry has passed."""
         now = time.time() if now is None else now
@@ -248,6 +284,64 @@ class QuarantineStore:
     def policy(self) -> dict[str, Any]:
         rows = self._conn().execute("SELECT key, value FROM policy ORDER BY key").fetchall()
         return {key: json.loads(value) for key, value in rows}
+
+    # -- what inspection found (acted on or only noted), and the trace it judged -----
+    def record_findings(
+        self,
+        tx_hash: bytes,
+        block: int,
+        findings: list[tuple[Finding, bool]],
+        trace: dict[str, Any] | None,
+        *,
+        now: float | None = None,
+    ) -> None:
+        now = time.time() if now is None else now
+        conn = self._conn()
+        conn.execute("DELETE FROM findings WHERE hash=?", (tx_hash,))  # judged again on release
+        conn.executemany(
+            "INSERT INTO findings VALUES (?,?,?,?,?,?,?,?)",
+            [
+                (
+                    tx_hash,
+                    now,
+                    block,
+                    f.detector,
+                    f.reason,
+                    f.score,
+                    str(f.estimated_loss_wei),
+                    acted,
+                )
+                for f, acted in findings
+            ],
+        )
+        if trace is not None:
+            data = zlib.compress(json.dumps(trace, separators=(",", ":")).encode(), 6)
+            if len(data) <= MAX_TRACE_BYTES:
+                conn.execute("INSERT OR REPLACE INTO traces VALUES (?, ?)", (tx_hash, data))
+
+    def findings(self, tx_hash: bytes) -> list[dict[str, Any]]:
+        rows = self._conn().execute(
+            "SELECT at, block, detector, reason, score, loss_wei, acted FROM findings "
+            "WHERE hash=? ORDER BY rowid",
+            (tx_hash,),
+        )
+        return [
+            {
+                "detector": detector,
+                "reason": reason,
+                "score": score,
+                "estimatedLossWei": hex(int(loss)),
+                "acted": bool(acted),
+                "block": hex(block),
+                "at": int(at),
+            }
+            for at, block, detector, reason, score, loss, acted in rows
+        ]
+
+    def trace(self, tx_hash: bytes) -> dict[str, Any] | None:
+        """The trace the detectors judged, if it was kept."""
+        row = self._conn().execute("SELECT data FROM traces WHERE hash=?", (tx_hash,)).fetchone()
+        return json.loads(zlib.decompress(row[0])) if row else None
 
     # -- audit log ------------------------------------------------------------------
     def audit(
@@ -313,10 +407,13 @@ class QuarantineStore:
         *,
         status: str | None = None,
         sender: bytes | None = None,
+        address: bytes | None = None,
         limit: int = 100,
         cursor: int | None = None,
     ) -> tuple[list[QuarantineRecord], int | None]:
-        """Newest first; ``cursor`` is the ``seq`` to continue below."""
+        """Newest first; ``cursor`` is the ``seq`` to continue below.
+
+        ``address`` matches the sender or the target."""
         where, args = ["1=1"], []  # type: ignore[var-annotated]
         if status is not None:
             where.append("status=?")
@@ -324,6 +421,9 @@ class QuarantineStore:
         if sender is not None:
             where.append("sender=?")
             args.append(sender)
+        if address is not None:
+            where.append("(sender=? OR recipient=?)")
+            args.extend((address, address))
         if cursor is not None:
             where.append("seq<?")
             args.append(cursor)
@@ -362,7 +462,7 @@ def call_key(sender: bytes, to: bytes | None, data: bytes) -> bytes:
 
 def _record(row: tuple) -> QuarantineRecord:
     (h, sender, to, nonce, raw, status, detectors, reason, score, loss, at, expires,
-     released_at, released_by, release_reason, seq, _) = row  # fmt: skip
+     released_at, released_by, release_reason, seq, _, false_positive) = row  # fmt: skip
     return QuarantineRecord(h, sender, to, nonce, raw, status, json.loads(detectors), reason,
                             score, int(loss), at, expires, released_at, released_by,
-                            release_reason, seq)  # fmt: skip
+                            release_reason, seq, bool(false_positive))  # fmt: skip

@@ -11,12 +11,17 @@ Every call must be authenticated, one of two ways:
 
 An unauthenticated or badly signed call changes nothing and answers -32001.
 Every action is written to the audit log with who and when.
+
+The dashboard logs in once (``seqguard_login``, authenticated either way) and
+gets a session token it sends as ``Authorization: Bearer <session>``; the audit
+log then names the operator it gave, or the admin address that signed.
 """
 
 from __future__ import annotations
 
 import hmac
 import json
+import secrets
 import threading
 import time
 from typing import TYPE_CHECKING, Any
@@ -37,6 +42,9 @@ if TYPE_CHECKING:
 
 UNAUTHORIZED = -32001
 MAX_SKEW = 300  # seconds
+SESSION_SECONDS = 8 * 3600
+SESSION_PREFIX = "sgs_"
+MAX_SESSIONS = 1000
 
 
 def admin_message(method: str, params: dict[str, Any], timestamp: int) -> str:
@@ -59,6 +67,7 @@ class AdminApi:
         self.admins = admins
         self.clock = clock
         self._seen: dict[str, float] = {}  # signature -> timestamp, against replays
+        self._sessions: dict[str, tuple[str, float]] = {}  # session token -> (actor, expiry)
         self._lock = threading.Lock()
 
     # -- authentication -------------------------------------------------------------
@@ -71,6 +80,11 @@ class AdminApi:
             and hmac.compare_digest(header.encode(), f"Bearer {self.token}".encode())
         ):
             return "token"
+        if header and header.startswith("Bearer " + SESSION_PREFIX):
+            actor = self._session(header[len("Bearer ") :])
+            if actor is None:
+                raise RpcError(UNAUTHORIZED, "unauthorized: the session expired; log in again")
+            return actor
         auth = args.get("auth")
         if not isinstance(auth, dict):
             raise RpcError(
@@ -100,6 +114,14 @@ class AdminApi:
             self._seen[signature] = timestamp
         return signer.lower()
 
+    def _session(self, token: str) -> str | None:
+        with self._lock:
+            found = self._sessions.get(token)
+            if found is None or found[1] < self.clock():
+                self._sessions.pop(token, None)
+                return None
+            return found[0]
+
     def _args(self, method: str, params: list, ctx: RpcContext) -> tuple[dict[str, Any], str]:
         (obj,) = expect_params(params, 1)
         args = p.optional_object(obj, 0)
@@ -111,6 +133,46 @@ class AdminApi:
         if not isinstance(reason, str) or not reason.strip():
             raise RpcError(-32602, "invalid argument 0: a non-empty reason is required")
         return reason.strip()[:1000]
+
+    # -- sessions -------------------------------------------------------------------
+    def login(self, params: list, ctx: RpcContext) -> dict:
+        """{name?}, authenticated by the admin token or a signature: a session token."""
+        args, actor = self._args("seqguard_login", params, ctx)
+        if self._is_session(ctx):  # a session cannot extend itself
+            raise RpcError(UNAUTHORIZED, "unauthorized: log in with the admin credentials")
+        name = args.get("name")
+        if name is not None:
+            if not isinstance(name, str) or not 0 < len(name.strip()) <= 64:
+                raise RpcError(-32602, "invalid argument 0: name must be 1..64 characters")
+            actor = f"{name.strip()} ({actor})"
+        now = self.clock()
+        session = SESSION_PREFIX + secrets.token_urlsafe(32)
+        with self._lock:
+            self._sessions = {t: v for t, v in self._sessions.items() if v[1] >= now}
+            if len(self._sessions) >= MAX_SESSIONS:
+                raise RpcError(-32000, "too many open sessions; log out elsewhere first")
+            self._sessions[session] = (actor, now + SESSION_SECONDS)
+        self.node.quarantine.audit(actor, "login", None, {})
+        return {"session": session, "actor": actor, "expiresAt": int(now + SESSION_SECONDS)}
+
+    @staticmethod
+    def _is_session(ctx: RpcContext) -> bool:
+        header = ctx.headers.get("authorization") if ctx.headers else None
+        return bool(header and header.startswith("Bearer " + SESSION_PREFIX))
+
+    def logout(self, params: list, ctx: RpcContext) -> bool:
+        args, actor = self._args("seqguard_logout", params, ctx)
+        if not self._is_session(ctx):
+            return False
+        with self._lock:
+            self._sessions.pop(ctx.headers["authorization"][len("Bearer ") :], None)
+        self.node.quarantine.audit(actor, "logout", None, {})
+        return True
+
+    def session(self, params: list, ctx: RpcContext) -> dict:
+        """Who the caller is authenticated as (the dashboard checks its session)."""
+        _, actor = self._args("seqguard_session", params, ctx)
+        return {"actor": actor}
 
     # -- methods --------------------------------------------------------------------
     def release(self, params: list, ctx: RpcContext) -> dict:
@@ -142,6 +204,20 @@ class AdminApi:
             )
         try:
             return self.node.quarantine.extend(tx_hash, seconds, by=actor, reason=reason).to_json()
+        except QuarantineError as exc:
+            raise RpcError(-32000, str(exc)) from None
+
+    def mark_false_positive(self, params: list, ctx: RpcContext) -> dict:
+        """{hash, reason}: label the hold a mistake; a held transaction is released too."""
+        args, actor = self._args("seqguard_markFalsePositive", params, ctx)
+        tx_hash, reason = p.hash32(args.get("hash"), 0), self._reason(args)
+        try:
+            record = self.node.quarantine.get(tx_hash)
+            if record is not None and record.status == "quarantined":
+                self.node.release_held(tx_hash, by=actor, reason=f"false positive: {reason}")
+            return self.node.quarantine.mark_false_positive(
+                tx_hash, by=actor, reason=reason
+            ).to_json()
         except QuarantineError as exc:
             raise RpcError(-32000, str(exc)) from None
 
@@ -239,6 +315,10 @@ class AdminApi:
         return {} if policy is None else policy.lists()
 
     def register(self, registry: MethodRegistry) -> None:
+        registry.register("seqguard_login", self.login)
+        registry.register("seqguard_logout", self.logout)
+        registry.register("seqguard_session", self.session)
+        registry.register("seqguard_markFalsePositive", self.mark_false_positive)
         registry.register("seqguard_release", self.release)
         registry.register("seqguard_reject", self.reject)
         registry.register("seqguard_extend", self.extend)

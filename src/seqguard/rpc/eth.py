@@ -484,6 +484,7 @@ class EthApi:
         records, more = self.node.quarantine.list(
             status=status,
             sender=p.address(opts["from"], 0) if opts.get("from") is not None else None,
+            address=p.address(opts["address"], 0) if opts.get("address") is not None else None,
             limit=limit,
             cursor=cursor,
         )

@@ -4,7 +4,7 @@
 ``GET /`` + Upgrade: websocket   the same calls plus eth_subscribe
 ``GET /``       a short hint that this is a JSON-RPC endpoint
 ``GET /metrics``  Prometheus text
-``/dashboard``  the static status page
+``/dashboard``  the dashboard (see seqguard.dashboard)
 
 Everything a caller can send, however hostile, is answered with a JSON-RPC
 result or error; the process never answers 500 and never dies on input.
@@ -27,8 +27,7 @@ from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Mount, Route, WebSocketRoute
-from starlette.staticfiles import StaticFiles
+from starlette.routing import Route, WebSocketRoute
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from seqguard import CLIENT_VERSION, dashboard, metrics
@@ -449,7 +448,7 @@ def build_app(
             Route("/", transport.http, methods=["GET", "POST", "OPTIONS"]),
             WebSocketRoute("/", transport.websocket),
             Route("/metrics", _metrics, methods=["GET"]),
-            Mount("/dashboard", StaticFiles(directory=dashboard.STATIC_DIR, html=True)),
+            *dashboard.routes(),
         ],
         middleware=[
             # wallets and dApps call the node from browser pages on any origin

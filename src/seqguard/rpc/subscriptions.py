@@ -33,8 +33,18 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("seqguard.rpc.subscriptions")
 
-Kind = Literal["newHeads", "logs", "newPendingTransactions", "syncing"]
-KINDS: tuple[str, ...] = ("newHeads", "logs", "newPendingTransactions", "syncing")
+Kind = Literal["newHeads", "logs", "newPendingTransactions", "syncing", "seqguard_inspections"]
+#: ``seqguard_inspections`` is ours: one notification per block built, listing the
+#: transactions inspected (allowed, quarantined or rejected), for the dashboard's feed
+KINDS: tuple[str, ...] = (
+    "newHeads",
+    "logs",
+    "newPendingTransactions",
+    "syncing",
+    "seqguard_inspections",
+)
+
+MAX_FEED_LINES = 200
 
 BLOCK_TAGS = frozenset({"earliest", "latest", "pending", "safe", "finalized"})
 MAX_TOPICS = 4  # LOG0..LOG4
@@ -338,6 +348,20 @@ class EventBus:
         if self._subs["newPendingTransactions"]:
             self._schedule(self._dispatch_pending, tx_hash, tx)
 
+    def publish_inspections(self, lines: list[dict[str, Any]]) -> None:
+        """Transactions were judged while building a block (``activity`` feed lines).
+
+        Subscribers get ``{"count": n, "inspections": [...]}`` with at most the last
+        ``MAX_FEED_LINES`` of them: a feed, not a full record of a 10,000-tx block."""
+        if self._subs["seqguard_inspections"]:
+            value = {"count": len(lines), "inspections": lines[-MAX_FEED_LINES:]}
+            self._schedule(self._dispatch_simple, "seqguard_inspections", value)
+
+    def _dispatch_simple(self, kind: str, value: Any) -> None:
+        payload = _Payload(value)
+        for sub in self._subs[kind]:
+            self._deliver(sub, payload)
+
     def _schedule(self, fn: Callable[..., None], *args: Any) -> None:
         loop = self._loop
         if loop is None:
@@ -441,7 +465,7 @@ def register_methods(registry: MethodRegistry, bus: EventBus) -> None:
                 if not isinstance(args[0], bool):
                     raise InvalidParams("invalid argument 0: expected a boolean")
                 full_tx = args[0]
-        elif kind in ("newHeads", "syncing"):
+        elif kind in ("newHeads", "syncing", "seqguard_inspections"):
             if args:
                 raise InvalidParams("too many arguments, want at most 0")
         else:
