@@ -220,6 +220,14 @@ def test_operator_tunes_detectors_invariants_lists_and_marks_a_false_positive(
     assert node.rpc.call("seqguard_lists")["deny-senders"] == [outsider]
 
     page.goto(f"{node.url}/dashboard/#/tx/{held_hash}")
+    page.click('#tx-actions button[data-action="extend"]')
+    page.fill("#action-seconds", "600")
+    page.fill("#action-reason", "waiting for the protocol team")
+    page.click("#action-confirm")
+    expect(page.locator("#tx-status")).to_contain_text("held")
+    expect(page.locator(".facts")).not_to_contain_text("when an operator acts")
+    extended = node.rpc.call("seqguard_getQuarantine", held_hash)
+    assert 590 <= extended["expiresAt"] - time.time() <= 600
     page.click('#tx-actions button[data-action="falsePositive"]')
     page.fill("#action-reason", "known arbitrage bot")
     page.click("#action-confirm")
@@ -232,7 +240,7 @@ def test_operator_tunes_detectors_invariants_lists_and_marks_a_false_positive(
 
     page.goto(f"{node.url}/dashboard/#/operator")
     audit = page.locator("#audit")
-    for action in ("setDetector", "addInvariant", "setList", "falsePositive", "login"):
+    for action in ("setDetector", "addInvariant", "setList", "extend", "falsePositive", "login"):
         expect(audit).to_contain_text(action)
     page.click("#logout")
     expect(page.locator("#login-form")).to_be_visible()

@@ -108,11 +108,15 @@ class Activity:
     def record(
         self, built: BuiltBlock, quarantined: int, *, sealed: bool = True
     ) -> list[dict[str, Any]]:
-        """Count one build (a block, and/or held transactions); the feed lines it adds."""
+        """Count one build (a block, and/or held transactions).
+
+        Returns the feed lines it adds: the last ``recent`` inspections only, since a
+        10,000-transaction block would push out all but those anyway."""
         now = self.clock()
         block = built.block.number if sealed else None
-        lines = [inspection_json(item, None if item.verdict.action != "allow" else block, now)
-                 for item in built.inspected]  # fmt: skip
+        tail = built.inspected[-(self._recent.maxlen or 1) :]
+        lines = [inspection_json(item, block if item.verdict.action == "allow" else None, now)
+                 for item in tail]  # fmt: skip
         with self._lock:
             bucket = self._bucket(now)
             if sealed:
@@ -121,15 +125,17 @@ class Activity:
                 self._totals["blocks"] += 1
                 self._totals["txs"] += len(built.txs)
             for item in built.inspected:
+                verdict = item.verdict
                 bucket.inspected += 1
-                bucket.verdicts[item.verdict.action] += 1
-                self._totals[item.verdict.action] += 1
+                bucket.verdicts[verdict.action] += 1
+                self._totals[verdict.action] += 1
                 bucket.sample(item.seconds * 1000, self._rng)
-                for name in item.verdict.detectors:
-                    bucket.hits[name] += 1
-                    self._hits[name] += 1
-                for finding in item.verdict.noted:
-                    bucket.noted[finding.detector] += 1
+                if verdict.findings or verdict.noted:
+                    for name in verdict.detectors:
+                        bucket.hits[name] += 1
+                        self._hits[name] += 1
+                    for finding in verdict.noted:
+                        bucket.noted[finding.detector] += 1
             bucket.quarantined = quarantined
             self._recent.extend(lines)
         return lines

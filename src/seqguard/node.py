@@ -141,7 +141,7 @@ class Node:
         self._thread: threading.Thread | None = None
         self.block_listeners: list[Any] = []  # fn(BuiltBlock) after a block is the head
         self.pending_listeners: list[Any] = []  # fn(Tx) when a tx becomes pending
-        # fn(list of feed lines) after each build that inspected something
+        # fn(count, feed lines) after each build that inspected something
         self.inspection_listeners: list[Any] = []
         self.pool.on_pending.append(self._on_pending)
         metrics.HEAD_BLOCK.set(self.chain.head.number)
@@ -300,7 +300,7 @@ class Node:
         if lines:
             for fn in self.inspection_listeners:
                 try:
-                    fn(lines)
+                    fn(len(built.inspected), lines)
                 except Exception:
                     log.exception("inspection listener failed")
 

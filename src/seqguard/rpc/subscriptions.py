@@ -348,13 +348,14 @@ class EventBus:
         if self._subs["newPendingTransactions"]:
             self._schedule(self._dispatch_pending, tx_hash, tx)
 
-    def publish_inspections(self, lines: list[dict[str, Any]]) -> None:
-        """Transactions were judged while building a block (``activity`` feed lines).
+    def publish_inspections(self, count: int, lines: list[dict[str, Any]]) -> None:
+        """``count`` transactions were judged while building a block; ``lines`` are the
+        last of them as ``activity`` feed lines.
 
         Subscribers get ``{"count": n, "inspections": [...]}`` with at most the last
         ``MAX_FEED_LINES`` of them: a feed, not a full record of a 10,000-tx block."""
         if self._subs["seqguard_inspections"]:
-            value = {"count": len(lines), "inspections": lines[-MAX_FEED_LINES:]}
+            value = {"count": count, "inspections": lines[-MAX_FEED_LINES:]}
             self._schedule(self._dispatch_simple, "seqguard_inspections", value)
 
     def _dispatch_simple(self, kind: str, value: Any) -> None:
