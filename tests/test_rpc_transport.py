@@ -282,7 +282,7 @@ def test_get_root_metrics_dashboard(node: Node) -> None:
     assert "seqguard_head_block_number" in r.text
     r = node.http.get("/dashboard", follow_redirects=True)
     assert r.status_code == 200 and "<html" in r.text and "app.js" in r.text
-    for asset in ("app.js", "style.css"):
+    for asset in ("js/app.js", "js/pages/tx.js", "style.css"):
         assert node.http.get(f"/dashboard/{asset}").status_code == 200
 
 

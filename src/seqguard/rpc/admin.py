@@ -47,6 +47,11 @@ SESSION_PREFIX = "sgs_"
 MAX_SESSIONS = 1000
 
 
+def _bearer(ctx: RpcContext) -> str | None:
+    header = ctx.headers.get("authorization") if ctx.headers else None
+    return header[len("Bearer ") :] if header and header.startswith("Bearer ") else None
+
+
 def admin_message(method: str, params: dict[str, Any], timestamp: int) -> str:
     """The text an admin signs (EIP-191 personal_sign) to authorize one call."""
     body = json.dumps(params, sort_keys=True, separators=(",", ":"))
@@ -73,15 +78,11 @@ class AdminApi:
     # -- authentication -------------------------------------------------------------
     def authorize(self, method: str, args: dict[str, Any], ctx: RpcContext) -> str:
         """Who is calling (for the audit log); raises -32001 if nobody we trust."""
-        header = ctx.headers.get("authorization") if ctx.headers else None
-        if (
-            self.token
-            and header
-            and hmac.compare_digest(header.encode(), f"Bearer {self.token}".encode())
-        ):
+        bearer = _bearer(ctx)
+        if self.token and bearer and hmac.compare_digest(bearer.encode(), self.token.encode()):
             return "token"
-        if header and header.startswith("Bearer " + SESSION_PREFIX):
-            actor = self._session(header[len("Bearer ") :])
+        if bearer and bearer.startswith(SESSION_PREFIX):
+            actor = self._session(bearer)
             if actor is None:
                 raise RpcError(UNAUTHORIZED, "unauthorized: the session expired; log in again")
             return actor
@@ -138,7 +139,7 @@ class AdminApi:
     def login(self, params: list, ctx: RpcContext) -> dict:
         """{name?}, authenticated by the admin token or a signature: a session token."""
         args, actor = self._args("seqguard_login", params, ctx)
-        if self._is_session(ctx):  # a session cannot extend itself
+        if (_bearer(ctx) or "").startswith(SESSION_PREFIX):  # a session cannot extend itself
             raise RpcError(UNAUTHORIZED, "unauthorized: log in with the admin credentials")
         name = args.get("name")
         if name is not None:
@@ -155,17 +156,13 @@ class AdminApi:
         self.node.quarantine.audit(actor, "login", None, {})
         return {"session": session, "actor": actor, "expiresAt": int(now + SESSION_SECONDS)}
 
-    @staticmethod
-    def _is_session(ctx: RpcContext) -> bool:
-        header = ctx.headers.get("authorization") if ctx.headers else None
-        return bool(header and header.startswith("Bearer " + SESSION_PREFIX))
-
     def logout(self, params: list, ctx: RpcContext) -> bool:
-        args, actor = self._args("seqguard_logout", params, ctx)
-        if not self._is_session(ctx):
+        _, actor = self._args("seqguard_logout", params, ctx)
+        bearer = _bearer(ctx)
+        if not bearer or not bearer.startswith(SESSION_PREFIX):
             return False
         with self._lock:
-            self._sessions.pop(ctx.headers["authorization"][len("Bearer ") :], None)
+            self._sessions.pop(bearer, None)
         self.node.quarantine.audit(actor, "logout", None, {})
         return True
 

@@ -24,6 +24,9 @@ function append(el, children) {
 
 export const $ = (id) => document.getElementById(id);
 
+/** Draw the current page again (after an action changed what it shows). */
+export const rerender = () => window.dispatchEvent(new HashChangeEvent("hashchange"));
+
 export function short(hex, head = 10, tail = 6) {
   if (!hex) return "";
   return hex.length > head + tail + 2 ? `${hex.slice(0, head)}…${hex.slice(-tail)}` : hex;

@@ -1,7 +1,7 @@
 // Operator desk: log in, tune detectors, invariants and lists, read the audit log.
 // Every change is checked and recorded by the node; this page only asks.
 import { rpc, session, setSession } from "../rpc.js";
-import { addressText, h, isAddress, section, table, when } from "../ui.js";
+import { addressText, h, isAddress, rerender, section, table, when } from "../ui.js";
 
 const LIST_HELP = {
   "deny-senders": "senders whose transactions are held",
@@ -48,7 +48,7 @@ function loginForm() {
     try {
       const s = await rpc("seqguard_login", [{ name: name.value.trim() }], token.value);
       setSession(s);
-      window.dispatchEvent(new HashChangeEvent("hashchange"));
+      rerender();
     } catch (err) {
       error.textContent = err.code === -32001 ? "The node refused these credentials." : err.message;
     }
@@ -70,7 +70,7 @@ async function walletLogin() {
   const hex = "0x" + Array.from(new TextEncoder().encode(message), (b) => b.toString(16).padStart(2, "0")).join("");
   const signature = await window.ethereum.request({ method: "personal_sign", params: [hex, address] });
   setSession(await rpc("seqguard_login", [{ auth: { timestamp, signature } }]));
-  window.dispatchEvent(new HashChangeEvent("hashchange"));
+  rerender();
 }
 
 async function logout() {
@@ -80,7 +80,7 @@ async function logout() {
     /* already gone */
   }
   setSession(null);
-  window.dispatchEvent(new HashChangeEvent("hashchange"));
+  rerender();
 }
 
 async function detectorsSection(say) {

@@ -1,7 +1,7 @@
 // One transaction: its verdict, every finding, the call tree, the flows, control-slot writes.
 import { actionButtons } from "../actions.js";
 import { batch, on } from "../rpc.js";
-import { addressText, amount, badge, eth, h, num, section, short, table, when } from "../ui.js";
+import { addressText, amount, badge, eth, h, num, rerender, section, short, table, when } from "../ui.js";
 
 const OPEN_DEPTH = 2; // call frames deeper than this start collapsed
 
@@ -27,7 +27,7 @@ export async function txPage(view, hash) {
 
   view.root.append(h("h1", {}, "Transaction ", h("span", { class: "mono title-hash" }, short(hash, 12, 8))));
   view.root.append(summary(hash, record, tx.result, receipt, trace, labels));
-  if (record) view.root.append(h("div", { id: "tx-actions" }, actionButtons(record, () => window.dispatchEvent(new HashChangeEvent("hashchange")))));
+  if (record) view.root.append(h("div", { id: "tx-actions" }, actionButtons(record, rerender)));
   view.root.append(findingsSection(info ? info.findings : [], record));
   if (trace) {
     if (info.source === "replay") view.root.append(h("p", { class: "muted" }, "Trace re-executed from the chain (no finding was recorded for it)."));
@@ -35,11 +35,17 @@ export async function txPage(view, hash) {
     view.root.append(flowsSection(info.flows, labels));
     view.root.append(storageSection(info.storage, labels));
   }
-  // the verdict or inclusion may change while the page is open
-  const watch = record && ["quarantined", "released", "expired"].includes(record.status) && !(receipt.result && receipt.result.blockNumber);
-  if (watch) {
-    const off = on("newHeads", () => window.dispatchEvent(new HashChangeEvent("hashchange")));
-    view.cleanup = off;
+  // the verdict or inclusion may change while the page is open: draw again only then
+  const included = receipt.result && receipt.result.blockNumber;
+  if (record && ["quarantined", "released", "expired"].includes(record.status) && !included) {
+    const check = async () => {
+      const [now, rc] = await batch([
+        ["seqguard_getQuarantine", [hash]],
+        ["eth_getTransactionReceipt", [hash]],
+      ]);
+      if ((now.result && now.result.status) !== record.status || (rc.result && rc.result.blockNumber)) rerender();
+    };
+    view.cleanup = on("newHeads", () => check().catch(() => {}));
   }
 }
 
