@@ -254,7 +254,8 @@ def run_inspect(args: argparse.Namespace) -> int:
     from seqguard.config import Config
     from seqguard.inspection import Inspector
     from seqguard.inspection.detectors import default_detectors
-    from seqguard.inspection.remote import HttpRpc, RemoteError, remote_trace_and_context
+    from seqguard.inspection.remote import remote_trace_and_context
+    from seqguard.rpc.client import HttpRpc, RemoteError
 
     console = Console(highlight=False)
     try:
@@ -313,7 +314,7 @@ def run_dashboard(args: argparse.Namespace) -> int:
     import uvicorn
 
     from seqguard.dashboard import standalone_app
-    from seqguard.inspection.remote import HttpRpc
+    from seqguard.rpc.client import HttpRpc
 
     console = Console(highlight=False)
     if urlsplit(args.rpc).scheme not in ("http", "https"):

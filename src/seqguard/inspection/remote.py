@@ -14,6 +14,7 @@ from collections.abc import Callable
 from typing import Any
 
 from seqguard.inspection.base import Context
+from seqguard.rpc.client import RemoteError
 from seqguard.trace import Trace, TxInfo
 from seqguard.trace.geth import hex_bytes, hex_int, trace_from_geth
 from seqguard.trace.model import trace_from_json
@@ -93,31 +94,3 @@ def remote_trace_and_context(rpc: Rpc, tx_hash: str) -> tuple[Trace, Context]:
     trace, tx = remote_trace(rpc, tx_hash)
     block = rpc("eth_getBlockByNumber", tx["blockNumber"], False)
     return trace, remote_context(rpc, hex_int(tx["blockNumber"]), hex_int(block["timestamp"]))
-
-
-class HttpRpc:
-    """A plain JSON-RPC client: ``rpc(method, *params)`` gives the result or raises
-    :class:`RemoteError`; ``rpc.request`` gives the whole answer."""
-
-    def __init__(self, url: str, timeout: float = 60.0) -> None:
-        import httpx
-
-        self.url = url
-        self.client = httpx.Client(timeout=timeout)
-        self._ids = iter(range(1, 1 << 62))
-
-    def request(
-        self, method: str, params: list[Any], headers: dict[str, str] | None = None
-    ) -> dict[str, Any]:
-        body = {"jsonrpc": "2.0", "id": next(self._ids), "method": method, "params": params}
-        return self.client.post(self.url, json=body, headers=headers).json()
-
-    def __call__(self, method: str, *params: Any) -> Any:
-        answer = self.request(method, list(params))
-        if "error" in answer:
-            raise RemoteError(f"{method}: {answer['error'].get('message')}")
-        return answer["result"]
-
-
-class RemoteError(RuntimeError):
-    """The node answered a JSON-RPC error."""

@@ -14,7 +14,7 @@ from eth_account.signers.local import LocalAccount
 from eth_hash.auto import keccak
 from eth_utils import to_checksum_address
 
-from seqguard.inspection.remote import HttpRpc, RemoteError
+from seqguard.rpc.client import HttpRpc, RemoteError
 from seqguard.scenarios.abi import decode_output, encode_call
 
 ETHER = 10**18

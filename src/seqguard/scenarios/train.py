@@ -38,7 +38,8 @@ from seqguard.inspection import Inspector
 from seqguard.inspection.detectors import default_detectors
 from seqguard.inspection.features import NAMES, features
 from seqguard.inspection.model import DEFAULT_MODEL, Tree, TreeModel
-from seqguard.inspection.remote import HttpRpc, remote_trace_and_context
+from seqguard.inspection.remote import remote_trace_and_context
+from seqguard.rpc.client import HttpRpc
 from seqguard.scenarios import ATTACK, load_all
 from seqguard.scenarios.env import Env
 from seqguard.scenarios.runner import run_scenario
