@@ -19,7 +19,7 @@ from seqguard.execution.evm import BlockEnv, SeqState, decode_header, make_state
 from seqguard.execution.roots import BLANK_ROOT
 from seqguard.genesis import Genesis
 from seqguard.storage import ChainDB, LevelDB
-from seqguard.types import Block, Creation, Receipt, TxLocation
+from seqguard.types import Block, BlockInbox, Creation, Receipt, TxLocation
 
 ELASTICITY = 2
 BASE_FEE_CHANGE_DENOMINATOR = 8
@@ -163,12 +163,13 @@ class Chain:
         raws: list[bytes],
         receipts: list[Receipt],
         created: Sequence[tuple[bytes, bytes, bytes]] = (),
+        inbox: BlockInbox | None = None,
     ) -> None:
         """Make a sealed block (whose state is already persisted) the new head."""
         with self._write_lock:
             if block.parent_hash != self.head.hash:
                 raise RuntimeError("block does not extend the head")
-            self.db.write_block(block, raws, receipts, created)
+            self.db.write_block(block, raws, receipts, created, inbox)
             for address, creator, _ in created:
                 self._creators[address] = Creation(creator, block.number)
             self._recent.appendleft(block.hash)

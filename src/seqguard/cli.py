@@ -171,6 +171,55 @@ def _node_parser(sub: Any) -> argparse.ArgumentParser:
         help="a view check that must hold after every transaction touching ADDRESS, e.g. "
         "'vault-solvent=0x5FbD…:totalAssets() >= totalSupply()'; repeatable",
     )
+    roll = p.add_argument_group(
+        "rollup",
+        "Sealed blocks are batched, compressed and posted to a data-availability layer, "
+        "with periodic output roots, so that `seqguard verify` can re-derive the chain. "
+        "With an L1 (--l1-rpc and the addresses `seqguard deploy-l1` prints, or "
+        "--l1-deployment FILE), deposits and forced transactions enqueued in the L1 inbox "
+        "are included within --inclusion-window seconds. The L1 key comes from "
+        "SEQGUARD_L1_KEY.",
+    )
+    roll.add_argument(
+        "--da",
+        choices=["file", "ethereum", "none"],
+        help="where batches go: file (DATA_DIR/da, default), ethereum (calldata on the L1) or none",
+    )
+    roll.add_argument("--l1-rpc", metavar="URL", help="the L1 node's JSON-RPC URL")
+    roll.add_argument(
+        "--l1-deployment", metavar="FILE", help="addresses written by `seqguard deploy-l1 --out`"
+    )
+    roll.add_argument("--inbox", metavar="ADDRESS", help="the RollupInbox contract on L1")
+    roll.add_argument("--output-oracle", metavar="ADDRESS", help="the OutputOracle on L1")
+    roll.add_argument("--batch-inbox", metavar="ADDRESS", help="where batches are sent on L1")
+    roll.add_argument("--l1-start-block", type=int, metavar="N", help="L1 block to read from")
+    roll.add_argument(
+        "--l1-confirmations", type=int, metavar="N", help="L1 blocks on top before final (0)"
+    )
+    roll.add_argument(
+        "--batch-interval", type=float, metavar="SECONDS", help="seconds between batches (2)"
+    )
+    roll.add_argument(
+        "--max-frame-bytes", type=int, metavar="N", help="largest frame posted (120000)"
+    )
+    roll.add_argument(
+        "--compression", choices=["zstd", "brotli", "zlib", "none"], help="batch codec (zstd)"
+    )
+    roll.add_argument(
+        "--output-interval", type=int, metavar="BLOCKS", help="L2 blocks between output roots (20)"
+    )
+    roll.add_argument(
+        "--inclusion-window",
+        type=int,
+        metavar="SECONDS",
+        help="how long an L1 inbox item may wait before derivation forces it in (60)",
+    )
+    roll.add_argument(
+        "--ignore-inbox",
+        action="store_const",
+        const=True,
+        help="misbehave on purpose: never include inbox items (derivation overrules this)",
+    )
     return p
 
 
@@ -206,6 +255,18 @@ def main(argv: list[str] | None = None) -> None:
     )
     train.add_arguments(training)
     _dashboard_parser(sub)
+    _verify_parser(sub)
+    from seqguard.rollup import l1
+
+    deploy = sub.add_parser(
+        "deploy-l1",
+        help="deploy the rollup's L1 contracts (inbox, output oracle) and print their addresses",
+        description="Deploy RollupInbox and OutputOracle on an L1 (anvil, a testnet) and print "
+        "the addresses as JSON, for `seqguard node --l1-deployment FILE` and "
+        "`seqguard verify --l1-deployment FILE`. The key's account is the proposer and the "
+        "batcher.",
+    )
+    l1.add_deploy_arguments(deploy)
     args = parser.parse_args(argv)
     if args.command == "train":
         sys.exit(train.run(args))
@@ -215,6 +276,10 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(run_inspect(args))
     if args.command == "dashboard":
         sys.exit(run_dashboard(args))
+    if args.command == "verify":
+        sys.exit(run_verify(args))
+    if args.command == "deploy-l1":
+        sys.exit(l1.run_deploy(args))
     if args.command == "node":
         sys.exit(run_node(args))
     if args.command == "bench":
@@ -337,6 +402,163 @@ def run_dashboard(args: argparse.Namespace) -> int:
         console.print(f"[red]error:[/red] cannot listen on {args.host}:{args.port}")
         return 1
     return 0
+
+
+VERIFY_HELP = """\
+Re-derive a seqguard chain from genesis and check it: read the batches from the
+data-availability layer (and deposits and forced transactions from the L1 inbox),
+re-execute every block in an empty data directory, and compare each block hash and
+state root with what the sequencer posted, and each output root on the layer.
+Prints the first divergence with its block number and cause; exits 1 if there is one.
+
+  seqguard verify --da file --da-dir NODE_DATA_DIR/da
+  seqguard verify --da ethereum --l1-rpc URL --l1-deployment deployment.json --follow
+"""
+
+
+def _verify_parser(sub: Any) -> None:
+    p = sub.add_parser(
+        "verify",
+        help="re-derive the chain from the DA layer and L1, and check every posted block",
+        description=VERIFY_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument(
+        "--genesis",
+        metavar="FILE",
+        help="the chain's genesis: the node's DATA_DIR/genesis.json (the default with "
+        "--da-dir, when it is there); a dev chain's genesis has the time it was made",
+    )
+    p.add_argument("--chain-id", type=int, metavar="N", help="dev chain id (default 31337)")
+    p.add_argument("--da", choices=["file", "ethereum"], default="file", help="where batches are")
+    p.add_argument("--da-dir", metavar="DIR", help="for --da file: the node's DATA_DIR/da")
+    p.add_argument("--l1-rpc", metavar="URL", help="the L1 (inbox, and batches for ethereum)")
+    p.add_argument("--l1-deployment", metavar="FILE", help="JSON from `seqguard deploy-l1`")
+    p.add_argument(
+        "--inclusion-window",
+        type=int,
+        default=60,
+        metavar="SECONDS",
+        help="the rollup's inclusion window (default 60, as the node's)",
+    )
+    p.add_argument(
+        "--data-dir", metavar="DIR", help="an empty directory for the derived chain (default: temp)"
+    )
+    p.add_argument("--follow", action="store_true", help="keep following the live chain")
+    p.add_argument("--json", action="store_true", help="print the result as JSON")
+
+
+def run_verify(args: argparse.Namespace) -> int:
+    import tempfile
+    import time
+    from pathlib import Path
+
+    from seqguard.config import Config
+    from seqguard.node import resolve_genesis
+    from seqguard.rollup.da.file import FileDA
+    from seqguard.rollup.verifier import Verifier
+
+    console = Console(highlight=False, stderr=args.json)
+    try:
+        genesis = args.genesis
+        beside = Path(args.da_dir or ".").parent / "genesis.json"
+        if genesis is None and args.da == "file" and args.da_dir and beside.exists():
+            genesis = str(beside)  # the node keeps its genesis next to its DA directory
+            console.print(f"genesis: {genesis}")
+        config = Config(genesis=genesis, chain_id=args.chain_id)
+        deployment: dict[str, Any] = {}
+        if args.l1_deployment:
+            deployment = json.loads(Path(args.l1_deployment).read_text())
+        if args.da == "file":
+            if not args.da_dir:
+                raise ConfigError("--da file needs --da-dir (the node's DATA_DIR/da)")
+            da: Any = FileDA(args.da_dir, writable=False)
+        else:
+            if not (args.l1_rpc and deployment):
+                raise ConfigError("--da ethereum needs --l1-rpc and --l1-deployment")
+            from seqguard.rollup.da.ethereum import EthereumDA
+            from seqguard.rollup.l1 import L1Client
+
+            da = EthereumDA(
+                L1Client(args.l1_rpc),
+                bytes.fromhex(deployment["batchInbox"][2:]),
+                bytes.fromhex(deployment["batcher"][2:]),
+                bytes.fromhex(deployment["outputOracle"][2:]),
+                int(deployment["l1StartBlock"]),
+            )
+        inbox = None
+        if args.l1_rpc and deployment.get("inbox"):
+            from seqguard.rollup.l1 import L1Inbox
+            from seqguard.rpc.client import HttpRpc
+
+            inbox = L1Inbox(
+                HttpRpc(args.l1_rpc),
+                bytes.fromhex(deployment["inbox"][2:]),
+                int(deployment.get("l1StartBlock", 0)),
+            )
+        data_dir = args.data_dir or tempfile.mkdtemp(prefix="seqguard-verify-")
+        verifier = Verifier(
+            data_dir,
+            resolve_genesis(config),
+            da,
+            inbox=inbox,
+            inbox_cursor=int(deployment.get("l1StartBlock", 0)),
+            inclusion_window=args.inclusion_window,
+        )
+    except (ConfigError, GenesisError, OSError, ValueError, KeyError) as exc:
+        console.print(f"[red]error:[/red] {exc}")
+        return 2
+    verifier.on_divergence = lambda d: console.print(
+        f"[red]divergence at block {d.block}:[/red] {d.cause}"
+    )
+    try:
+        with console.status("deriving…") as status:
+            while True:
+                busy = verifier.step()
+                p = verifier.progress
+                status.update(
+                    f"derived {p.blocks} blocks from {p.batches} batches, {p.outputs} output roots"
+                )
+                if verifier.stopped or (not busy and not args.follow):
+                    break
+                if not busy:
+                    time.sleep(0.5)
+    except KeyboardInterrupt:
+        pass
+    if not args.follow:
+        verifier.finish()
+    p = verifier.progress
+    head = verifier.chain.head
+    result = {
+        "head": head.number,
+        "blockHash": "0x" + head.hash.hex(),
+        "stateRoot": "0x" + head.state_root.hex(),
+        "blocks": p.blocks,
+        "batches": p.batches,
+        "outputs": p.outputs,
+        "duplicates": p.duplicates,
+        "inboxItems": p.inbox_items,
+        "forcedByDerivation": p.forced_by_derivation,
+        "firstDivergence": p.first.to_json() if p.first else None,
+        "divergentBlocks": p.divergent_blocks,
+        "seconds": round(p.seconds, 3),
+        "batchesPerSecond": round(p.batches / p.seconds, 2) if p.seconds else None,
+        "dataDir": str(data_dir),
+    }
+    verifier.close()
+    if args.json:
+        print(json.dumps(result, indent=1))
+    else:
+        console.print(
+            f"derived {p.blocks} blocks from {p.batches} batches in {p.seconds:.2f} s; "
+            f"{p.outputs} output roots checked; head {head.number} "
+            f"(hash 0x{head.hash.hex()[:16]}…, state root 0x{head.state_root.hex()[:16]}…)"
+        )
+        if p.first is None:
+            console.print("[green]every posted block and output root matches[/green]")
+        else:
+            console.print(f"[red]first divergence at block {p.first.block}:[/red] {p.first.cause}")
+    return 0 if p.first is None else 1
 
 
 def run_node(args: argparse.Namespace) -> int:

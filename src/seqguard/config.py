@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import tomllib
 from dataclasses import dataclass, field, fields
@@ -54,6 +55,23 @@ class Config:
         None  # bearer token for the admin methods (prefer SEQGUARD_ADMIN_TOKEN)
     )
     admin_addresses: list[str] = field(default_factory=list)  # may sign admin calls (EIP-191)
+    # rollup: batches and output roots to a data-availability layer (rollup/)
+    da: str = "file"  # "file" (in the data directory), "ethereum" (an L1) or "none"
+    l1_rpc: str | None = None  # the L1 node: the inbox is read there, "ethereum" posts there
+    l1_deployment: str | None = None  # JSON from `seqguard deploy-l1`: the addresses below
+    l1_key: str | None = None  # batcher and proposer key on L1 (prefer SEQGUARD_L1_KEY)
+    inbox: str | None = None  # RollupInbox contract on L1
+    output_oracle: str | None = None  # OutputOracle contract on L1
+    batch_inbox: str | None = None  # where batches are sent as calldata
+    l1_start_block: int = 0  # L1 block the rollup contracts were deployed in
+    l1_confirmations: int = 0
+    batch_interval: float = 2.0  # seconds between batches
+    max_batch_blocks: int = 500
+    max_frame_bytes: int = 120_000
+    compression: str = "zstd"
+    output_interval: int = 20  # L2 blocks between output roots
+    inclusion_window: int = 60  # seconds an inbox item may wait for inclusion
+    ignore_inbox: bool = False  # misbehave: never include inbox items (for tests)
     # JSON-RPC limits
     max_request_bytes: int = 5 * 1024 * 1024
     max_batch: int = 1000
@@ -123,8 +141,43 @@ class Config:
                 if not (text.startswith("0x") and len(text) == 42):
                     raise ConfigError(f"{name}: {text!r} is not a 0x-prefixed 20-byte address")
         self.parsed_invariants()
+        self._check_rollup()
         if self.chain_id is not None and not 0 < self.chain_id < 2**63:
             raise ConfigError("chain_id must be a positive integer")
+
+    def _check_rollup(self) -> None:
+        from seqguard.rollup.codec import CODECS
+
+        if self.l1_deployment:
+            try:
+                deployed = json.loads(Path(self.l1_deployment).read_text())
+            except (OSError, ValueError) as exc:
+                raise ConfigError(f"l1_deployment {self.l1_deployment}: {exc}") from None
+            self.inbox = self.inbox or deployed.get("inbox")
+            self.output_oracle = self.output_oracle or deployed.get("outputOracle")
+            self.batch_inbox = self.batch_inbox or deployed.get("batchInbox")
+            self.l1_start_block = self.l1_start_block or int(deployed.get("l1StartBlock", 0))
+        if self.da not in ("file", "ethereum", "none"):
+            raise ConfigError(f"da {self.da!r} is unknown; choose file, ethereum or none")
+        if self.compression not in CODECS:
+            raise ConfigError(f"compression must be one of {', '.join(CODECS)}")
+        if self.max_frame_bytes < 1024:
+            raise ConfigError("max_frame_bytes must be at least 1024")
+        needs_l1 = {"inbox": self.inbox}
+        if self.da == "ethereum":
+            needs_l1 |= {"output_oracle": self.output_oracle, "batch_inbox": self.batch_inbox}
+            if not self.l1_key:
+                raise ConfigError("da = ethereum needs an L1 key: set SEQGUARD_L1_KEY")
+            for name, value in needs_l1.items():
+                if not value:
+                    raise ConfigError(
+                        f"da = ethereum needs --{name.replace('_', '-')} (or --l1-deployment)"
+                    )
+        for name, value in needs_l1.items():
+            if value and not self.l1_rpc:
+                raise ConfigError(f"--{name.replace('_', '-')} needs --l1-rpc")
+            if value and not (value.startswith("0x") and len(value) == 42):
+                raise ConfigError(f"{name}: {value!r} is not a 0x-prefixed 20-byte address")
 
 
 FIELDS = {f.name: f for f in fields(Config)}

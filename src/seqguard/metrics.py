@@ -163,6 +163,21 @@ DETECTOR_SECONDS = Histogram(
 )
 
 
+# -- rollup -------------------------------------------------------------------------
+ROLLUP_POSTED_BLOCK = Gauge(
+    "rollup_posted_block", "Last L2 block whose batch the DA layer confirmed.", namespace=_NS
+)
+ROLLUP_BATCH_BYTES = Counter(
+    "rollup_batch_bytes",
+    "Batch bytes: raw (RLP) and posted (compressed).",
+    ["kind"],
+    namespace=_NS,
+)
+ROLLUP_INBOX_ITEMS = Gauge(
+    "rollup_inbox_items", "Items read from the L1 inbox queue.", namespace=_NS
+)
+
+
 def render() -> tuple[bytes, str]:
     """The default registry in Prometheus text format, and its content type."""
     return generate_latest(REGISTRY), CONTENT_TYPE_LATEST

@@ -35,6 +35,7 @@ from seqguard.inspection import REJECT, Inspector, Verdict
 from seqguard.inspection.detectors import default_detectors
 from seqguard.inspection.policy import Policy
 from seqguard.quarantine import QuarantineError, QuarantineRecord, QuarantineStore
+from seqguard.rollup.inbox import InboxItem
 from seqguard.rpc.format import header_json, log_json
 from seqguard.trace import Trace
 from seqguard.trace.pyevm import trace_from_pyevm
@@ -136,6 +137,9 @@ class Node:
             budget=config.effective_build_budget,
             inspector=self.inspector,
         )
+        self.inbox_items: list[InboxItem] = []  # the L1 queue as far as it was read
+        self._inbox_lock = threading.Lock()
+        self._inbox_next = self.chain.db.block_inbox(self.chain.head.number + 1).inbox_next
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -233,7 +237,7 @@ class Node:
                 pending, queued = self.pool.status()
                 metrics.POOL_PENDING.set(pending)
                 metrics.POOL_QUEUED.set(queued)
-                if pending == 0 and not self.config.empty_blocks:
+                if pending == 0 and not self.config.empty_blocks and not self._inbox_due():
                     self.pool.expire()
                     self._quarantine_upkeep(())
                     if not self.pool.status()[0]:
@@ -251,14 +255,18 @@ class Node:
 
     def seal_block(self) -> BuiltBlock | None:
         """Build, persist and announce one block (builder thread)."""
-        built = self.builder.build(self.pool.best)
+        built = self.builder.build(self.pool.best, inbox=self._inbox_due())
         self._hold(built.held)
-        if not built.txs and not self.config.empty_blocks:
+        if not built.txs and built.inbox is None and not self.config.empty_blocks:
             if built.invalid:
                 self.pool.on_block(built.invalid)
             self._record_inspections(built, sealed=False)
             return None
-        self.chain.append(built.block, [tx.raw for tx in built.txs], built.receipts, built.created)
+        self.chain.append(
+            built.block, [tx.raw for tx in built.txs], built.receipts, built.created, built.inbox
+        )
+        if built.inbox is not None:
+            self._inbox_next = built.inbox.inbox_next
         self._record_inspections(built, sealed=True)
         self.pool.on_block(built.txs + built.invalid)
         self.builder.bypass.difference_update(tx.hash for tx in built.txs)
@@ -303,6 +311,24 @@ class Node:
                     fn(len(built.inspected), lines)
                 except Exception:
                     log.exception("inspection listener failed")
+
+    # -- the L1 inbox (rollup.inbox) -----------------------------------------------
+    def add_inbox_items(self, items: list[InboxItem]) -> None:
+        """Items read from the L1 inbox, in queue order, continuing the known queue."""
+        with self._inbox_lock:
+            for item in items:
+                if item.index == len(self.inbox_items):
+                    self.inbox_items.append(item)
+        if items:
+            self._wake.set()
+
+    def _inbox_due(self) -> list[InboxItem]:
+        """What the next block includes: every item seen and not yet included, unless
+        this sequencer was told to ignore the inbox (derivation then overrules it)."""
+        if self.config.ignore_inbox:
+            return []
+        with self._inbox_lock:
+            return self.inbox_items[self._inbox_next :]
 
     # -- quarantine ---------------------------------------------------------------
     def release_held(

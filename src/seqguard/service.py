@@ -8,6 +8,7 @@ from collections.abc import Callable
 
 from seqguard.config import Config
 from seqguard.node import Node, block_event
+from seqguard.rollup.service import RollupService
 from seqguard.rpc import filters as rpc_filters
 from seqguard.rpc import subscriptions as rpc_subscriptions
 from seqguard.rpc.admin import AdminApi
@@ -26,6 +27,7 @@ class NodeServer:
     def __init__(self, config: Config) -> None:
         self.config = config
         self.node = Node(config)
+        self.rollup = RollupService(self.node, config)
         self.bus = EventBus()
         self.registry = MethodRegistry()
         self.eth = EthApi(self.node)
@@ -73,6 +75,7 @@ class NodeServer:
             await asyncio.to_thread(self.node.stop)
             raise
         self.node.start()
+        self.rollup.start()
         if on_ready is not None:
             on_ready()
         try:
@@ -81,5 +84,6 @@ class NodeServer:
             await rpc.stop()
             self.filters.close()
             self.registry.close()
+            await asyncio.to_thread(self.rollup.stop)
             await asyncio.to_thread(self.node.stop)
             log.info("stopped at block %d", self.node.chain.head.number)

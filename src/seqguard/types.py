@@ -6,6 +6,8 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
+import rlp
+
 LEGACY, ACCESS_LIST, DYNAMIC_FEE = 0, 1, 2
 SUPPORTED_TX_TYPES = (LEGACY, ACCESS_LIST, DYNAMIC_FEE)
 
@@ -129,3 +131,28 @@ class TxLocation:
     block_hash: bytes
     block_number: int
     index: int
+
+
+@dataclass(frozen=True, slots=True)
+class Withdrawal:
+    """An EIP-4895 withdrawal record: how an L1 deposit appears in an L2 block."""
+
+    index: int  # the L1 inbox queue index
+    validator_index: int
+    address: bytes
+    amount_gwei: int
+
+    def encode(self) -> bytes:
+        return rlp.encode([self.index, self.validator_index, self.address, self.amount_gwei])
+
+
+@dataclass(frozen=True, slots=True)
+class BlockInbox:
+    """What a block took from the L1 inbox (rollup.inbox): the queue position after it,
+    how many of its first transactions were forced ones, the deposits it credited, and
+    the forced transactions it held in quarantine (queue index, tx hash, reason)."""
+
+    inbox_next: int
+    forced: int = 0
+    withdrawals: tuple[Withdrawal, ...] = ()
+    excluded: tuple[tuple[int, bytes, str], ...] = ()

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from eth._utils.address import generate_contract_address
@@ -23,13 +23,22 @@ from seqguard.execution.evm import VM, make_state, seal_block
 from seqguard.execution.roots import ordered_trie_root
 from seqguard.inspection import ALLOW, Context, Creation, Finding, Inspector, Verdict
 from seqguard.inspection.history import Recent
+from seqguard.rollup.inbox import (
+    DEPOSIT,
+    GWEI,
+    TRANSACTION,
+    InboxItem,
+    forced_transaction,
+    withdrawal,
+)
 from seqguard.trace import Trace
 from seqguard.trace.pyevm import trace_from_pyevm
-from seqguard.types import Block, Log, Receipt, Tx
+from seqguard.types import Block, BlockInbox, Log, Receipt, Tx
 
 log = logging.getLogger(__name__)
 
 EXTRA_DATA = b"seqguard"
+ALLOWED = Verdict(ALLOW)  # what a transaction nobody inspects gets
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,6 +66,7 @@ class BuiltBlock:
     created: list[tuple[bytes, bytes, bytes]] = field(default_factory=list)
     build_seconds: float = 0.0
     inspected: list[Inspected] = field(default_factory=list)  # in execution order
+    inbox: BlockInbox | None = None  # what it took from the L1 inbox, if anything
 
 
 def topic_bytes(topic: int) -> bytes:
@@ -90,15 +100,29 @@ class BlockBuilder:
         # strictly increasing, as Ethereum requires, even with sub-second blocks
         return max(int(self.clock()), parent.timestamp + 1)
 
-    def build(self, best_for: Callable[[int], BestTransactions]) -> BuiltBlock:
+    def build(
+        self,
+        best_for: Callable[[int], BestTransactions],
+        *,
+        inbox: Sequence[InboxItem] = (),
+        excluded: Mapping[int, tuple[bytes, str]] | None = None,
+        timestamp: int | None = None,
+    ) -> BuiltBlock:
         """Build on the current head from ``best_for(base_fee)`` and persist its state.
 
-        The block is not yet part of the chain: the caller appends it.
+        ``inbox``: L1 inbox items this block includes, at its start (rollup.inbox):
+        deposits are credited, then forced transactions run, each inspected like any
+        other, except those whose queue index is in ``excluded`` (a verifier replaying
+        the sequencer's decisions: queue index -> (tx hash, reason)). ``timestamp`` fixes the block's time (a verifier
+        re-executing a posted block). The block is not yet part of the chain: the
+        caller appends it.
         """
         started = time.perf_counter()
         chain = self.chain
         parent = chain.head
-        env = chain.block_env(parent, self.next_timestamp(parent), self.coinbase)
+        env = chain.block_env(
+            parent, self.next_timestamp(parent) if timestamp is None else timestamp, self.coinbase
+        )
         state = make_state(chain.state_db, parent.state_root, env)
         best = best_for(env.base_fee)
         budget_end = None if self.budget is None else started + self.budget
@@ -121,10 +145,13 @@ class BlockBuilder:
         bloom = 0
         cumulative = 0
         log_index = 0
-        for tx in best:
+
+        def execute(tx: Tx) -> Verdict | None:
+            """Run ``tx`` in a snapshot: None if it cannot execute here (stale nonce,
+            no funds, no room), its verdict otherwise (kept only if allowed)."""
+            nonlocal bloom, cumulative, log_index
             if tx.gas > env.gas_limit - cumulative:
-                best.mark_invalid(tx)  # does not fit; the sender's later nonces wait too
-                continue
+                return None
             state.lock_changes()
             snapshot = state.snapshot()
             try:
@@ -132,11 +159,10 @@ class BlockBuilder:
             except ValidationError as exc:
                 state.revert(snapshot)
                 log.debug("dropping %s: %s", tx.hash.hex(), exc)
-                best.mark_invalid(tx)
-                invalid.append(tx)
-                continue
+                return None
             gas_used = VM.finalize_gas_used(tx.evm, comp)
             new_contracts: Sequence[bytes] = ()
+            verdict = ALLOWED
             if self.inspector is not None and tx.hash not in self.bypass:
                 # judged on the state it really ran on; a held transaction is undone
                 # here, so it costs one execution
@@ -162,9 +188,8 @@ class BlockBuilder:
                 )
                 if verdict.action != ALLOW:
                     state.revert(snapshot)
-                    best.mark_invalid(tx)  # the sender's later nonces wait behind it
                     held.append((tx, verdict))
-                    continue
+                    return verdict
                 new_contracts = trace.created
                 self.recent.add(trace)
             elif tx.to is None and not comp.is_error:
@@ -216,6 +241,33 @@ class BlockBuilder:
                 )
             )
             txs.append(tx)
+            return verdict
+
+        # the L1 inbox first: deposits, then forced transactions, in queue order
+        withdrawals = [withdrawal(item) for item in inbox if item.kind == DEPOSIT]
+        for w in withdrawals:
+            state.delta_balance(w.address, w.amount_gwei * GWEI)
+        exclusions: list[tuple[int, bytes, str]] = []
+        for item in inbox:
+            if item.kind != TRANSACTION:
+                continue
+            if excluded and item.index in excluded:
+                exclusions.append((item.index, *excluded[item.index]))
+                continue
+            tx = forced_transaction(item, self.chain.chain_id)
+            verdict = execute(tx) if tx is not None else None
+            if tx is not None and verdict is not None and verdict.action != ALLOW:
+                exclusions.append((item.index, tx.hash, verdict.reason))
+        forced = len(txs)
+
+        for tx in best:
+            verdict = execute(tx)
+            if verdict is None or verdict.action != ALLOW:
+                # stale, no room, or held: the sender's later nonces wait behind it
+                best.mark_invalid(tx)
+                if verdict is None and tx.gas <= env.gas_limit - cumulative:
+                    invalid.append(tx)
+                continue
             if len(txs) >= self.max_txs:
                 break
             if budget_end is not None and not len(txs) % 16 and time.perf_counter() > budget_end:
@@ -233,11 +285,30 @@ class BlockBuilder:
             bloom=bloom,
             gas_used=cumulative,
             extra_data=EXTRA_DATA,
+            withdrawals=withdrawals,
         )
         for receipt in receipts:
             receipt.block_hash = block.hash
             for entry in receipt.logs:
                 entry.block_hash = block.hash
+        inbox_record = (
+            BlockInbox(
+                chain.db.block_inbox(parent.number + 1).inbox_next + len(inbox),
+                forced,
+                tuple(withdrawals),
+                tuple(exclusions),
+            )
+            if inbox
+            else None
+        )
         return BuiltBlock(
-            block, txs, receipts, invalid, held, created, time.perf_counter() - started, inspected
+            block,
+            txs,
+            receipts,
+            invalid,
+            held,
+            created,
+            time.perf_counter() - started,
+            inspected,
+            inbox_record,
         )

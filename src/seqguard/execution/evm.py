@@ -30,7 +30,7 @@ from eth.vm.opcode import _FastOpcode
 from eth_hash.auto import keccak
 
 from seqguard.execution.roots import ordered_trie_root
-from seqguard.types import Block
+from seqguard.types import Block, Withdrawal
 
 # EIP-2935 and EIP-4788 system calls are not made: an L2 block has no beacon
 # root, and BLOCKHASH reads the 256 previous hashes from the execution context.
@@ -304,8 +304,10 @@ def seal_block(
     bloom: int,
     gas_used: int,
     extra_data: bytes,
+    withdrawals: Sequence[Withdrawal] = (),
 ) -> Block:
     """The header of a block executed in ``env``, and the block record."""
+    encoded_withdrawals = [w.encode() for w in withdrawals]
     header = PragueBlockHeader(
         difficulty=0,
         block_number=env.number,
@@ -323,9 +325,11 @@ def seal_block(
         mix_hash=env.prev_randao,
         nonce=b"\x00" * 8,
         base_fee_per_gas=env.base_fee,
+        withdrawals_root=ordered_trie_root(encoded_withdrawals),
     )
     header_rlp = rlp.encode(header)
-    return header_to_block(header, block_size(header_rlp, raws), tx_hashes, header_rlp)
+    size = block_size(header_rlp, raws, encoded_withdrawals)
+    return header_to_block(header, size, tx_hashes, header_rlp)
 
 
 def header_to_block(
@@ -371,13 +375,16 @@ def _prefix_len(payload: int) -> int:
     return 1 if payload < 56 else 1 + (payload.bit_length() + 7) // 8
 
 
-def block_size(header_rlp: bytes, raw_txs: Iterable[bytes]) -> int:
+def block_size(
+    header_rlp: bytes, raw_txs: Iterable[bytes], withdrawals: Sequence[bytes] = ()
+) -> int:
     """Size of the RLP block [header, txs, uncles, withdrawals] as geth reports it."""
     txs = 0
     for raw in raw_txs:
         # legacy transactions are RLP lists in a block body, typed ones byte strings
         txs += len(raw) if raw[0] >= 0xC0 else _prefix_len(len(raw)) + len(raw)
-    payload = len(header_rlp) + _prefix_len(txs) + txs + 1 + 1
+    body = sum(len(w) for w in withdrawals)
+    payload = len(header_rlp) + _prefix_len(txs) + txs + 1 + _prefix_len(body) + body
     return _prefix_len(payload) + payload
 
 

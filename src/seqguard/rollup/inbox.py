@@ -19,6 +19,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from seqguard.errors import TxError
+from seqguard.ingress import decode_raw_transaction
+from seqguard.types import Tx, Withdrawal
+
 DEPOSIT, TRANSACTION = 0, 1
 GWEI = 10**9
 
@@ -38,16 +42,6 @@ class InboxItem:
     l1_block: int
 
 
-@dataclass(frozen=True, slots=True)
-class Withdrawal:
-    """An EIP-4895 withdrawal record: how a deposit appears in the L2 block."""
-
-    index: int  # the inbox queue index
-    validator_index: int
-    address: bytes
-    amount_gwei: int
-
-
 def withdrawal(item: InboxItem) -> Withdrawal:
     return Withdrawal(item.index, 0, item.to, item.value // GWEI)
 
@@ -58,3 +52,13 @@ def required_next(items: Sequence[InboxItem], current: int, timestamp: int, wind
     while n < len(items) and items[n].l1_timestamp + window <= timestamp:
         n += 1
     return n
+
+
+def forced_transaction(item: InboxItem, chain_id: int) -> Tx | None:
+    """The L2 transaction a forced item carries, or None if it is not one for this chain
+    (undecodable, badly signed, another chain id): such an item is skipped."""
+    try:
+        tx = decode_raw_transaction(item.data)
+    except TxError:
+        return None
+    return tx if tx.chain_id == chain_id else None  # unprotected ones too: no replays

@@ -18,6 +18,7 @@ from seqguard.execution.calls import (
     with_free_gas,
 )
 from seqguard.execution.evm import BlockEnv
+from seqguard.execution.roots import BLANK_ROOT
 from seqguard.ingress import floor_data_gas, intrinsic_gas
 from seqguard.quarantine import STATUSES
 from seqguard.rpc import params as p
@@ -137,8 +138,14 @@ class EthApi:
     def _block_answer(self, block: Block | None, full: bool) -> dict | None:
         if block is None:
             return None
+        # L1 deposits are the block's withdrawals (rollup.inbox); most blocks have none
+        withdrawals = (
+            self.chain.db.block_inbox(block.number).withdrawals
+            if block.withdrawals_root != BLANK_ROOT
+            else ()
+        )
         if not full:
-            return block_json(block, None)
+            return block_json(block, None, withdrawals)
         txs = []
         for i, raw in enumerate(self.chain.db.block_raw_txs(block.number)):
             txs.append(
@@ -146,7 +153,7 @@ class EthApi:
                     self.node.decode(raw), TxLocation(block.hash, block.number, i), block.base_fee
                 )
             )
-        return block_json(block, txs)
+        return block_json(block, txs, withdrawals)
 
     def get_block_by_number(self, params: list, ctx: RpcContext) -> dict | None:
         ident, full = expect_params(params, 1, 1)

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
-from seqguard.types import Block, Log, Receipt, Tx, TxLocation
+from seqguard.types import Block, Log, Receipt, Tx, TxLocation, Withdrawal
 
 EMPTY_UNCLES = "0x1dcc4de8dec75d7aab85b567b6ccd41ad312451b948a7413f0a142fd40d49347"
 
@@ -60,11 +61,21 @@ def header_json(block: Block) -> dict[str, Any]:
     }
 
 
-def block_json(block: Block, txs: list[dict[str, Any]] | None) -> dict[str, Any]:
+def block_json(
+    block: Block, txs: list[dict[str, Any]] | None, withdrawals: Sequence[Withdrawal] = ()
+) -> dict[str, Any]:
     out = header_json(block)
     out["transactions"] = txs if txs is not None else [d(h) for h in block.tx_hashes]
     out["uncles"] = []
-    out["withdrawals"] = []
+    out["withdrawals"] = [
+        {
+            "index": q(w.index),
+            "validatorIndex": q(w.validator_index),
+            "address": d(w.address),
+            "amount": q(w.amount_gwei),
+        }
+        for w in withdrawals
+    ]
     return out
 
 

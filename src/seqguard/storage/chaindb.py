@@ -14,8 +14,10 @@ from collections import OrderedDict
 from collections.abc import Sequence
 from pathlib import Path
 
+import rlp
+
 from seqguard.storage.sqlite import ThreadConnections
-from seqguard.types import Block, Log, Receipt, TxLocation
+from seqguard.types import Block, BlockInbox, Log, Receipt, TxLocation, Withdrawal
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS blocks (
@@ -68,11 +70,22 @@ CREATE TABLE IF NOT EXISTS contracts (
     tx_hash      BLOB NOT NULL
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value BLOB NOT NULL);
+CREATE TABLE IF NOT EXISTS inbox (
+    number      INTEGER PRIMARY KEY,
+    inbox_next  INTEGER NOT NULL,
+    forced      INTEGER NOT NULL,
+    withdrawals BLOB NOT NULL,
+    excluded    BLOB NOT NULL
+);
 """
 
 _LOG_COLUMNS = (
     "block_number, log_index, tx_index, tx_hash, address, topic0, topic1, topic2, topic3, data"
 )
+
+
+def _dec(value: bytes) -> int:
+    return int.from_bytes(value, "big")
 
 
 def _int_bytes(value: int) -> bytes:
@@ -109,9 +122,11 @@ class ChainDB:
         raws: Sequence[bytes],
         receipts: Sequence[Receipt],
         created: Sequence[tuple[bytes, bytes, bytes]] = (),
+        inbox: BlockInbox | None = None,
     ) -> None:
-        """Store a sealed block with its transactions, receipts, logs and the contracts
-        its transactions created (address, creating sender, tx hash), atomically."""
+        """Store a sealed block with its transactions, receipts, logs, the contracts
+        its transactions created (address, creating sender, tx hash), and what it took
+        from the L1 inbox, atomically."""
         conn = self._conn()
         conn.execute("BEGIN IMMEDIATE")
         try:
@@ -166,11 +181,43 @@ class ChainDB:
                 "INSERT OR REPLACE INTO contracts VALUES (?, ?, ?, ?)",
                 [(address, creator, block.number, tx) for address, creator, tx in created],
             )
+            if inbox is not None:
+                conn.execute(
+                    "INSERT INTO inbox VALUES (?, ?, ?, ?, ?)",
+                    (
+                        block.number,
+                        inbox.inbox_next,
+                        inbox.forced,
+                        rlp.encode([w.encode() for w in inbox.withdrawals]),
+                        rlp.encode([[q, h, r.encode()] for q, h, r in inbox.excluded]),
+                    ),
+                )
             conn.execute("COMMIT")
         except BaseException:
             conn.execute("ROLLBACK")
             raise
         self._remember(block)
+
+    def block_inbox(self, number: int) -> BlockInbox:
+        """What block ``number`` took from the L1 inbox (nothing, for most blocks)."""
+        conn = self._conn()
+        row = conn.execute("SELECT * FROM inbox WHERE number=?", (number,)).fetchone()
+        if row is None:
+            found = conn.execute(
+                "SELECT inbox_next FROM inbox WHERE number<? ORDER BY number DESC LIMIT 1",
+                (number,),
+            ).fetchone()
+            return BlockInbox(found[0] if found else 0)
+        _, inbox_next, forced, withdrawals, excluded = row
+        return BlockInbox(
+            inbox_next,
+            forced,
+            tuple(
+                Withdrawal(_dec(i), _dec(v), a, _dec(amount))
+                for i, v, a, amount in (rlp.decode(w) for w in rlp.decode(withdrawals))
+            ),
+            tuple((_dec(q), h, r.decode()) for q, h, r in rlp.decode(excluded)),
+        )
 
     def contract_creator(self, address: bytes) -> tuple[bytes, int, bytes] | None:
         """(creating sender, block number, tx hash) of a contract, if this chain made it."""
