@@ -122,12 +122,13 @@ def test_deployment(rollup: Rollup) -> None:
 def test_inbox_reads_deposits_and_enqueued_transactions(rollup: Rollup) -> None:
     user, other = L1Client(rollup.url, key(2)), L1Client(rollup.url, key(3))
     start = rollup.deployment["l1StartBlock"]
-    inbox = L1Inbox(user.rpc, rollup.inbox, start_block=start)
+    inbox = L1Inbox(user.rpc, rollup.inbox, start_block=start, chunk=7)
     assert inbox.read(start) == ([], rollup.head() + 1)
+    assert L1Inbox(user.rpc, rollup.inbox, chunk=3).read(0)[0] == []  # from genesis
 
     receipts = [user.transact(rollup.inbox, "RollupInbox", "deposit", addr(5), value=3 * GWEI)]
     receipts.append(user.transact(rollup.inbox, "RollupInbox", "enqueue", b"\x02signed-l2-tx"))
-    rollup.mine(4_100)  # the next items lie beyond two eth_getLogs chunks
+    rollup.mine(20)  # the next items are chunks away (4,000 blocks would take anvil 20 s)
     receipts.append(other.transact(rollup.inbox, "RollupInbox", "deposit", addr(6), value=GWEI))
     receipts.append(other.transact(rollup.inbox, "RollupInbox", "enqueue", b"\x02another"))
     assert all(hex_int(r["status"]) == 1 for r in receipts)
@@ -149,6 +150,7 @@ def test_inbox_reads_deposits_and_enqueued_transactions(rollup: Rollup) -> None:
 
     # a reader that waits for confirmations sees the newest item only once it is deep
     deep = L1Inbox(user.rpc, rollup.inbox, start_block=start, confirmations=2)
+    rollup.mine(2)
     receipt = user.transact(rollup.inbox, "RollupInbox", "enqueue", b"\x02late")
     items, cursor = deep.read(start)
     assert [i.index for i in items] == [0, 1, 2, 3]

@@ -525,6 +525,10 @@ def run_verify(args: argparse.Namespace) -> int:
                     time.sleep(0.5)
     except KeyboardInterrupt:
         pass
+    except Exception as exc:  # the L1 or the DA directory went away
+        console.print(f"[red]error:[/red] reading the DA layer or the L1 failed: {exc}")
+        verifier.close()
+        return 2
     if not args.follow:
         verifier.finish()
     p = verifier.progress
@@ -540,6 +544,7 @@ def run_verify(args: argparse.Namespace) -> int:
         "inboxItems": p.inbox_items,
         "forcedByDerivation": p.forced_by_derivation,
         "firstDivergence": p.first.to_json() if p.first else None,
+        "divergences": [d.to_json() for d in p.history[:20]],
         "divergentBlocks": p.divergent_blocks,
         "seconds": round(p.seconds, 3),
         "batchesPerSecond": round(p.batches / p.seconds, 2) if p.seconds else None,
@@ -573,6 +578,8 @@ def run_node(args: argparse.Namespace) -> int:
         level=config.log_level.upper(),
         format="%(asctime)s %(levelname)-5s %(name)s: %(message)s",
     )
+    # one line per L1 request would drown the node's own log
+    logging.getLogger("httpx").setLevel(logging.WARNING)
     from seqguard.chain import GenesisMismatch
     from seqguard.service import NodeServer
 

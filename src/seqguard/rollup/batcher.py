@@ -31,6 +31,7 @@ from seqguard.rollup.da.base import (
     DataAvailability,
     Output,
     Posting,
+    Refused,
     StalePosting,
 )
 from seqguard.storage.sqlite import ThreadConnections
@@ -164,6 +165,14 @@ class Batcher:
                         )
                         self.da.send(posting)
                     state = self.da.status(posting)
+            except Refused as exc:
+                if kind == "frame":
+                    log.error("%s layer refuses a frame: %s; retrying", self.da.name, exc)
+                    return False
+                # outputs are periodic claims: the next one replaces this; batches go on
+                log.error("output root for block %d refused: %s; skipping it", last, exc)
+                self._conn().execute("UPDATE postings SET confirmed=-1 WHERE id=?", (pid,))
+                continue
             except DAError as exc:
                 log.warning("%s layer: %s; retrying", self.da.name, exc)
                 return False
@@ -214,7 +223,11 @@ class Batcher:
         conn.execute("BEGIN IMMEDIATE")
         try:
             for kind, content, a, b in records:
-                posting = self._prepare(kind, content)
+                try:
+                    posting = self._prepare(kind, content)
+                except Refused as exc:  # only outputs can be refused; the batch goes on
+                    log.error("output root for block %d refused: %s", b, exc)
+                    continue
                 conn.execute(
                     "INSERT INTO postings (kind, ref, payload, content, first_block, last_block) "
                     "VALUES (?, ?, ?, ?, ?, ?)",

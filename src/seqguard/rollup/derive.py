@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from seqguard.rollup import codec, frames
 from seqguard.rollup.batch import Batch, BatchError
-from seqguard.rollup.da.base import DataAvailability
+from seqguard.rollup.da.base import CorruptData, DataAvailability
 
 
 class DerivationError(ValueError):
@@ -25,7 +25,10 @@ class Derivation:
 
     def poll(self) -> list[Batch]:
         """Batches completed by the frames posted since the last poll."""
-        new_frames, self.cursor = self.da.read_frames(self.cursor)
+        try:
+            new_frames, self.cursor = self.da.read_frames(self.cursor)
+        except CorruptData as exc:
+            raise DerivationError(str(exc)) from None
         out = []
         for frame in new_frames:
             self.frames += 1

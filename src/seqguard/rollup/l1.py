@@ -29,7 +29,7 @@ from eth_hash.auto import keccak
 from eth_utils import to_checksum_address
 
 from seqguard.contracts import load_artifact
-from seqguard.rollup.inbox import ENQUEUED_TOPIC, InboxItem
+from seqguard.rollup.inbox import ENQUEUED_TOPIC, GWEI, InboxItem
 from seqguard.rpc.client import HttpRpc, RemoteError
 
 __all__ = [
@@ -39,14 +39,16 @@ __all__ = [
     "L1Inbox",
     "add_deploy_arguments",
     "batch_inbox_address",
+    "decode_enqueued",
     "deploy_rollup",
     "encode_call",
     "get_logs",
+    "hex_bytes",
+    "hex_int",
     "run_deploy",
     "tx_nonce",
 ]
 
-GWEI = 10**9
 DEFAULT_TIP = GWEI
 LOG_CHUNK = 2_000  # blocks per eth_getLogs: what public L1 endpoints commonly allow
 ANVIL_CHAIN_ID = 31337
@@ -96,9 +98,10 @@ def encode_call(artifact: str, function: str, *args: Any) -> bytes:
 
 
 def tx_nonce(raw: bytes) -> int:
-    """The nonce of a signed typed (EIP-2718) transaction."""
-    fields = rlp.decode(raw[1:])
-    return int.from_bytes(fields[1], "big")
+    """The nonce of a signed transaction (typed, EIP-2718, or legacy)."""
+    if raw[0] >= 0xC0:  # legacy: an RLP list [nonce, gasPrice, ...]
+        return int.from_bytes(rlp.decode(raw)[0], "big")
+    return int.from_bytes(rlp.decode(raw[1:])[1], "big")  # [chainId, nonce, ...]
 
 
 def get_logs(
@@ -346,12 +349,19 @@ class L1Inbox:
     blocks at least ``confirmations`` deep."""
 
     def __init__(
-        self, rpc: HttpRpc, address: bytes, start_block: int = 0, confirmations: int = 0
+        self,
+        rpc: HttpRpc,
+        address: bytes,
+        start_block: int = 0,
+        confirmations: int = 0,
+        *,
+        chunk: int = LOG_CHUNK,
     ) -> None:
         self.rpc = rpc
         self.address = address
         self.start_block = start_block
         self.confirmations = confirmations
+        self.chunk = chunk
 
     def read(self, cursor: int) -> tuple[list[InboxItem], int]:
         """The items enqueued in L1 blocks ``cursor..latest - confirmations`` by index,
@@ -360,7 +370,7 @@ class L1Inbox:
         end = hex_int(self.rpc("eth_blockNumber")) - self.confirmations
         if end < cursor:
             return [], cursor
-        logs = get_logs(self.rpc, self.address, ENQUEUED_TOPIC, cursor, end)
+        logs = get_logs(self.rpc, self.address, ENQUEUED_TOPIC, cursor, end, self.chunk)
         return sorted((decode_enqueued(log) for log in logs), key=lambda i: i.index), end + 1
 
     def queue_length(self) -> int:

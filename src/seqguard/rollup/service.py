@@ -95,6 +95,9 @@ class RollupService:
             try:
                 items, self._cursor = self.inbox.read(self._cursor)
                 if items:
+                    log.info(
+                        "L1 inbox: %d new item(s), queue at %d", len(items), items[-1].index + 1
+                    )
                     self.node.add_inbox_items(items)
                     metrics.ROLLUP_INBOX_ITEMS.set(len(self.node.inbox_items))
             except Exception as exc:  # the L1 may be down for a while: keep trying

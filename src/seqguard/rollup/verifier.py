@@ -101,6 +101,7 @@ class Verifier:
         self.inbox_cursor = inbox_cursor
         self.window = inclusion_window
         self.items: list[InboxItem] = []
+        self.claimed_next = 0  # the sequencer's inbox position, as its batches say
         self.outputs_cursor = da.start_cursor()
         self.outputs: deque[Output] = deque()
         self.blocks: deque[tuple[Batch, BatchBlock]] = deque()
@@ -188,22 +189,24 @@ class Verifier:
         if posted.timestamp <= head.timestamp:
             self._diverge(expected, "its timestamp does not increase", stop=True)
             return False
-        previous = chain.db.block_inbox(expected).inbox_next
+        previous = chain.db.block_inbox(expected).inbox_next  # where derivation stands
         if posted.inbox_next > len(self.items):
             return False  # L1 not read that far yet; finish() reports it if it never is
-        if posted.inbox_next < previous:
+        if posted.inbox_next < self.claimed_next:
             self._diverge(expected, "the inbox position goes backwards", stop=True)
             return False
+        self.claimed_next = posted.inbox_next
         due = required_next(self.items, previous, posted.timestamp, self.window)
-        take = max(posted.inbox_next, due)
-        if due > posted.inbox_next:
-            late = self.items[posted.inbox_next]
-            self.progress.forced_by_derivation += due - posted.inbox_next
+        agreed = max(previous, posted.inbox_next)
+        take = max(agreed, due)
+        if due > agreed:
+            late = self.items[agreed]
+            self.progress.forced_by_derivation += due - agreed
             self._diverge(
                 expected,
                 f"the sequencer left L1 inbox item {late.index} (enqueued at L1 time "
                 f"{late.l1_timestamp}) out past its {self.window} s inclusion window; "
-                f"derivation includes items {posted.inbox_next}..{due - 1} in this block",
+                f"derivation includes items {agreed}..{due - 1} in this block",
             )
         excluded = {
             e.queue_index: (e.tx_hash, e.reason)

@@ -4,10 +4,12 @@ from seqguard.rollup.da.base import (
     CONFIRMED,
     MISSING,
     PENDING,
+    CorruptData,
     DAError,
     DataAvailability,
     Output,
     Posting,
+    Refused,
     StalePosting,
 )
 
@@ -15,9 +17,11 @@ __all__ = [
     "CONFIRMED",
     "MISSING",
     "PENDING",
+    "CorruptData",
     "DAError",
     "DataAvailability",
     "Output",
     "Posting",
+    "Refused",
     "StalePosting",
 ]

@@ -23,6 +23,14 @@ class DAError(RuntimeError):
     """The layer cannot be reached or refused a posting; the batcher retries later."""
 
 
+class CorruptData(DAError):
+    """The layer holds bytes that were changed after they were written."""
+
+
+class Refused(DAError):
+    """The layer will not take this posting as it stands (an L1 contract reverts it)."""
+
+
 class StalePosting(DAError):
     """The layer can never take this exact posting (its L1 nonce was used by another
     transaction): prepare the same content anew."""

@@ -28,6 +28,7 @@ from seqguard.rollup.da.base import (
     DataAvailability,
     Output,
     Posting,
+    Refused,
     StalePosting,
 )
 from seqguard.rollup.l1 import L1Client, encode_call, get_logs, hex_bytes, hex_int, tx_nonce
@@ -89,7 +90,14 @@ class EthereumDA(DataAvailability):
         # a propose that would revert (not the proposer, not forward) fails its gas
         # estimate here, rather than being mined as a revert
         with _l1_errors(f"signing the output of L2 block {output.l2_block}"):
-            tx_hash, raw, _ = self.l1.sign(self.oracle, data)
+            try:
+                tx_hash, raw, _ = self.l1.sign(self.oracle, data)
+            except RemoteError as exc:
+                if "revert" in str(exc).lower():
+                    raise Refused(
+                        f"the oracle refuses the output of block {output.l2_block}: {exc}"
+                    ) from exc
+                raise
         return Posting("output", "0x" + tx_hash.hex(), raw)
 
     def send(self, posting: Posting) -> None:
@@ -99,9 +107,13 @@ class EthereumDA(DataAvailability):
                 self.l1.send_raw(posting.payload)
             except RemoteError as exc:
                 message = str(exc).lower()
+                receipt = None if any(k in message for k in _KNOWN) else self.l1.receipt(tx_hash)
                 if any(k in message for k in _KNOWN):
                     pass  # the node has it already
-                elif self.l1.receipt(tx_hash) is not None:
+                elif receipt is not None and hex_int(receipt["status"]) != 1:
+                    # mined but reverted: it recorded nothing, and resending cannot help
+                    raise Refused(f"{posting.kind} {posting.ref} reverted") from exc
+                elif receipt is not None:
                     pass  # mined already (the node says "nonce too low")
                 elif any(k in message for k in _NONCE_USED):
                     with suppress(RemoteError, httpx.HTTPError):

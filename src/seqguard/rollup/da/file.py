@@ -18,6 +18,7 @@ from pathlib import Path
 from seqguard.rollup.da.base import (
     CONFIRMED,
     MISSING,
+    CorruptData,
     DAError,
     DataAvailability,
     Output,
@@ -59,6 +60,9 @@ class _Log:
             start = offset + _HEAD.size
             payload = data[start : start + length]
             if length > MAX_RECORD or len(payload) < length or zlib.crc32(payload) != crc:
+                if start + length < len(data):
+                    # only the last record can be torn; one with data after it was changed
+                    raise CorruptData(f"{self.path}: corrupt record at offset {offset}")
                 break  # torn (or being written right now): stop before it
             out.append(payload)
             offset = start + length
