@@ -511,16 +511,24 @@ def run_verify(args: argparse.Namespace) -> int:
     verifier.on_divergence = lambda d: console.print(
         f"[red]divergence at block {d.block}:[/red] {d.cause}"
     )
+
+    def stop(signum: int, frame: Any) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, stop)  # a supervisor's stop prints the summary too
     try:
         with console.status("deriving…") as status:
             while True:
                 busy = verifier.step()
                 p = verifier.progress
-                status.update(
+                line = (
                     f"derived {p.blocks} blocks from {p.batches} batches, {p.outputs} output roots"
                 )
+                status.update(line)
                 if verifier.stopped or (not busy and not args.follow):
                     break
+                if busy and args.follow:
+                    console.print(f"{line}; head {verifier.chain.head.number}")
                 if not busy:
                     time.sleep(0.5)
     except KeyboardInterrupt:
