@@ -1,5 +1,5 @@
 """``seqguard bench``: the load generator's signer, the mixed workload built in-process,
-and tiny end-to-end runs of the throughput and inspection suites.
+and tiny end-to-end runs of the throughput, inspection and rollup suites.
 
 No speed is asserted anywhere (DESIGN §5): the smoke tests only check that a run
 completes, that every transaction succeeded and that the JSON report carries the
@@ -21,6 +21,7 @@ from hexbytes import HexBytes
 from seqguard.bench.latency import measure_inspection_latency
 from seqguard.bench.load import percentile
 from seqguard.bench.mixed import KINDS, amount_out, create_address
+from seqguard.bench.rollup import calldata_gas
 from seqguard.bench.signer import Signer, address_of, bench_key, keccak, rlp_list
 from seqguard.bench.workload import Accounts, recipients, transfer_calldata
 from support.chain import contract_address
@@ -205,3 +206,57 @@ def test_bench_runs_on_both_nodes(tmp_path: Path) -> None:
     for workload in ("eth", "erc20"):
         assert set(report["ratios"][workload]) >= {"tps", "p50", "p99", "cpu_per_tx"}
         assert report["ratios"][workload]["tps"] > 0
+
+
+def test_calldata_gas() -> None:
+    # 21000 + 4 per zero byte + 16 per non-zero; floor 21000 + 10 per token (1 / 4)
+    assert calldata_gas(b"") == (21_000, 21_000)
+    assert calldata_gas(b"\x00\x01\x02") == (21_000 + 4 + 32, 21_000 + 10 + 80)
+
+
+@pytest.mark.slow
+def test_bench_rollup_suite(tmp_path: Path) -> None:
+    """Tiny rollup suite: 200 mixed txs in 4 blocks, 2 batches, an anvil L1."""
+    if not ANVIL_BIN.exists():
+        pytest.fail(f"anvil not found at {ANVIL_BIN}: run `make npm`")
+    report_path = tmp_path / "bench.json"
+    cmd = [
+        PYTHON, "-m", "seqguard", "bench",
+        "--suite", "rollup",
+        "--txs", "200",
+        "--rollup-block-txs", "50",
+        "--rollup-blocks-per-batch", "2",
+        "--json", str(report_path),
+    ]  # fmt: skip
+    proc = subprocess.run(
+        cmd, cwd=REPO, env=seqguard_env(), capture_output=True, text=True, timeout=120
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "L1 gas/tx" in proc.stdout  # the table
+
+    report = json.loads(report_path.read_text())
+    assert report["params"]["suite"] == "rollup" and report["results"] == []
+    r = report["rollup"]
+    assert r["complete"] is True
+    assert r["txs"] == sum(r["batch_txs"]) == 200 and r["blocks"] == 4 and r["batches"] == 2
+    codecs = r["codecs"]
+    assert set(codecs) == {"none", "zlib", "brotli", "zstd"}
+    raw = codecs["none"]
+    assert raw["payload_bytes"] == r["raw_bytes"] + 2  # a codec byte per batch
+    for name, c in codecs.items():
+        if name != "none":
+            assert c["payload_bytes"] < r["raw_bytes"] and c["ratio"] > 1, name
+            assert c["l1_gas"] < raw["l1_gas"], name
+        assert c["frames"] >= r["batches"] and c["frame_bytes"] > c["payload_bytes"]
+        assert c["l1_gas"] > 0 and c["l1_gas_per_tx"] > 0 and c["l1_gas_per_batch"] > 0
+        # Prague: every frame pays the EIP-7623 floor, exactly as computed
+        assert c["l1_gas_as_expected"] is True and c["floor_applies"] is True, name
+        assert c["compress_ms"] >= 0 and c["decompress_ms"] >= 0
+    assert r["l1"]["chain_id"] == 31337 and r["l1"]["frame_txs"] == sum(
+        c["frames"] for c in codecs.values()
+    )
+    v = r["verifier"]
+    assert v["matched"] is True and v["batches"] == 2 and v["blocks"] == 4 and v["txs"] == 200
+    assert v["outputs_checked"] == 3  # the setup batch's and one per batch
+    assert v["head"]["number"] == r["setup_blocks"] + r["blocks"]
+    assert v["batches_per_s"] > 0 and v["txs_per_s"] > 0

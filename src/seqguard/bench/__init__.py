@@ -1,10 +1,12 @@
-"""``seqguard bench``: throughput and send-to-receipt latency, seqguard against anvil, and
-what inspection costs.
+"""``seqguard bench``: throughput and send-to-receipt latency, seqguard against anvil,
+what inspection costs, and what posting batches costs.
 
 Every node gets the same genesis, the same client and the same pre-signed workload, one
 after the other, and the report gives ratios measured in the same run (DESIGN §5):
 nothing here asserts a speed. The inspection suite runs seqguard twice (inspection on
-and off) and measures each transaction's inspection in-process (:mod:`.latency`).
+and off) and measures each transaction's inspection in-process (:mod:`.latency`). The
+rollup suite measures batch bytes, L1 gas and codec CPU per compressor, and the
+verifier's speed (:mod:`.rollup`).
 """
 
 from __future__ import annotations
@@ -39,6 +41,8 @@ from .report import (
     print_table,
     ratios,
 )
+from .rollup import TASKS as ROLLUP_TASKS
+from .rollup import measure_rollup, print_rollup
 from .rpc import RpcClient, RpcError
 from .workload import (
     GAS,
@@ -62,12 +66,13 @@ __all__ = ["add_arguments", "run"]
 NODES = ("seqguard", NOINSPECT, "anvil")
 BENCH_CHAIN_ID = 13370
 
-# suite -> (workloads, nodes, in-process inspection latency)
-SUITES: dict[str, tuple[tuple[str, ...], tuple[str, ...], bool]] = {
-    "all": (("eth", "erc20", "mixed"), NODES, True),
-    "throughput": (("eth", "erc20"), ("seqguard", "anvil"), False),
-    "inspection": (("mixed",), NODES, True),
-    "latency": ((), (), True),
+# suite -> (workloads, nodes, in-process inspection latency, rollup)
+SUITES: dict[str, tuple[tuple[str, ...], tuple[str, ...], bool, bool]] = {
+    "all": (("eth", "erc20", "mixed"), NODES, True, True),
+    "throughput": (("eth", "erc20"), ("seqguard", "anvil"), False, False),
+    "inspection": (("mixed",), NODES, True, False),
+    "latency": ((), (), True, False),
+    "rollup": ((), (), False, True),
 }
 
 DESCRIPTION = """\
@@ -89,7 +94,9 @@ Suites (--suite, default all):
               inspection on vs off and the cost in % (1 - on/off); then the
               in-process inspection latency (below). --inspection is short for it.
   latency     only the in-process inspection latency (no nodes; quick)
-  all         all workloads on all nodes, and the in-process latency
+  rollup      what posting batches costs, per compressor, and the verifier's speed
+              (below; an anvil as the L1, no nodes under test; about a minute)
+  all         all workloads on all nodes, the in-process latency and the rollup suite
 --workloads and --nodes replace the suite's lists.
 
 In-process inspection latency: the mixed workload's blocks are built with the node's
@@ -98,6 +105,17 @@ trace_from_pyevm and Inspector.judge call is timed (p50/p99/max per kind of
 transaction, per detector); the same blocks are also built with inspection on and off,
 untimed, for the block-building CPU. Goals: p99 <= 10 ms per transaction, throughput
 cost of inspection <= 15%.
+
+Rollup: the mixed workload's blocks (--rollup-txs in blocks of --rollup-block-txs) are
+built in-process on a Chain (inspection off, contracts deployed first) and grouped into
+batches of --rollup-blocks-per-batch blocks. For each compressor (none = raw RLP, zlib,
+brotli, zstd): the bytes posted per L2 transaction (payload, and in frames of 120,000
+bytes), the ratio against raw RLP, the L1 gas per L2 transaction and per batch (the
+frames sent as calldata to the batch inbox of a fresh anvil with Prague, so with the
+EIP-7623 calldata floor: gasUsed from the receipts), and the compression and
+decompression time per batch. Then a verifier re-derives and re-executes the batches
+(zstd) from a file DA layer, from genesis: batches, blocks and tx per second; it must
+reach the same head with no divergence or the suite fails.
 
 Transactions are signed before the clock starts, from many senders, and posted as
 JSON-RPC batches over several HTTP connections; a poller watches the head; afterwards
@@ -182,6 +200,34 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="N",
         help="transactions per block built in-process (default 250: about what the node "
         "fits of the mixed workload in the 0.8 s build budget of a 1 s block)",
+    )
+    parser.add_argument(
+        "--no-rollup",
+        dest="rollup",
+        action="store_false",
+        default=None,
+        help="skip the rollup suite (part of --suite all)",
+    )
+    parser.add_argument(
+        "--rollup-txs",
+        type=int,
+        metavar="N",
+        help="mixed-workload transactions in the rollup suite's batches (default --txs, "
+        "at most 5000)",
+    )
+    parser.add_argument(
+        "--rollup-block-txs",
+        type=int,
+        default=250,
+        metavar="N",
+        help="transactions per L2 block in the rollup suite (default 250, as in-process above)",
+    )
+    parser.add_argument(
+        "--rollup-blocks-per-batch",
+        type=int,
+        default=10,
+        metavar="N",
+        help="L2 blocks per batch in the rollup suite (default 10: 2,500 transactions)",
     )
     parser.add_argument(
         "--seqguard-url", metavar="URL", help="use a running seqguard node instead of starting one"
@@ -280,7 +326,7 @@ def _split(value: str, allowed: tuple[str, ...], what: str) -> list[str]:
 
 
 def _check_args(args: argparse.Namespace) -> tuple[list[str], list[str]]:
-    suite_workloads, suite_nodes, suite_latency = SUITES[args.suite]
+    suite_workloads, suite_nodes, suite_latency, suite_rollup = SUITES[args.suite]
     workloads = (
         _split(args.workloads, WORKLOADS, "workloads") if args.workloads else list(suite_workloads)
     )
@@ -289,11 +335,16 @@ def _check_args(args: argparse.Namespace) -> tuple[list[str], list[str]]:
         args.latency = suite_latency
     if args.latency_txs is None:
         args.latency_txs = min(args.txs, 5000)
+    if args.rollup is None:
+        args.rollup = suite_rollup
+    if args.rollup_txs is None:
+        args.rollup_txs = min(args.txs, 5000)
     if bool(workloads) != bool(nodes):
         raise BenchError("choose both --workloads and --nodes, or neither")
     for name in (
         "txs", "senders", "batch_size", "connections", "recipients", "latency_txs",
-        "latency_block_txs", "latency_rounds", "repeat",
+        "latency_block_txs", "latency_rounds", "repeat", "rollup_txs", "rollup_block_txs",
+        "rollup_blocks_per_batch",
     ):  # fmt: skip
         if getattr(args, name) < 1:
             raise BenchError(f"--{name.replace('_', '-')} must be at least 1")
@@ -370,8 +421,8 @@ def _run(
             f"[yellow]{NOINSPECT} is started by the bench, while seqguard runs at "
             f"{args.seqguard_url}: the inspection cost compares two different setups[/yellow]"
         )
-    if "anvil" in node_names and not args.anvil_url:
-        anvil_bin = find_anvil(args.anvil)
+    if ("anvil" in node_names and not args.anvil_url) or args.rollup:
+        anvil_bin = find_anvil(args.anvil)  # the rollup suite's L1 is an anvil started here
     accounts = Accounts.make(args.senders, BENCH_CHAIN_ID)
     to = recipients(args.recipients)
     genesis_path = workdir / "genesis.json"
@@ -412,6 +463,10 @@ def _run(
             "latency_txs": args.latency_txs if args.latency else None,
             "latency_block_txs": args.latency_block_txs if args.latency else None,
             "latency_rounds": args.latency_rounds if args.latency else None,
+            "rollup": bool(args.rollup),
+            "rollup_txs": args.rollup_txs if args.rollup else None,
+            "rollup_block_txs": args.rollup_block_txs if args.rollup else None,
+            "rollup_blocks_per_batch": args.rollup_blocks_per_batch if args.rollup else None,
         },
         "nodes": {},
         "results": [],
@@ -498,6 +553,9 @@ def _run(
     if inspection:
         inspection["goals"] = inspection_goals(inspection)
         report["inspection"] = inspection
+    if args.rollup:
+        assert anvil_bin is not None
+        report["rollup"] = _rollup(console, args, accounts, to, workdir, anvil_bin)
     # what else ran meanwhile: a busy machine slows seqguard more than anvil
     report["machine"]["loadavg_at_end"] = [round(x, 2) for x in os.getloadavg()]
     return report
@@ -547,6 +605,49 @@ def _latency(
         f"inspection p50 {lat.get('p50', float('nan')):.3f} ms, "
         f"p99 {lat.get('p99', float('nan')):.3f} ms, max {lat.get('max', float('nan')):.2f} ms "
         f"{status}"
+    )
+    return result
+
+
+def _rollup(
+    console: Console,
+    args: argparse.Namespace,
+    accounts: Accounts,
+    to: list[bytes],
+    workdir: Path,
+    anvil_bin: Path,
+) -> dict[str, Any]:
+    """The rollup suite (see :mod:`.rollup`), with progress bars."""
+    columns = (
+        TextColumn("{task.description:<44}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+    )
+    with Progress(*columns, console=console, transient=True) as progress:
+        phase = progress.add_task("rollup: setting up", total=None)
+        tasks: dict[str, Any] = {}
+
+        def on_phase(text: str) -> None:
+            progress.update(phase, description=f"rollup: {text}"[:44])
+
+        def advance(task: str, done: int, total: int) -> None:
+            if task not in tasks:
+                tasks[task] = progress.add_task(f"rollup: {ROLLUP_TASKS[task]}"[:44], total=total)
+            progress.update(tasks[task], completed=done, total=total)
+
+        result = measure_rollup(
+            accounts, to, txs=args.rollup_txs, block_txs=args.rollup_block_txs,
+            blocks_per_batch=args.rollup_blocks_per_batch, gas_limit=args.gas_limit,
+            anvil=anvil_bin, workdir=workdir / "rollup", on_phase=on_phase, progress=advance,
+        )  # fmt: skip
+    best = result["codecs"][result["least_gas"]]
+    v = result["verifier"]
+    console.print(
+        f"[bold]rollup[/bold]: {result['txs']} mixed txs in {result['batches']} batches, "
+        f"least L1 gas with {result['least_gas']} ({best['l1_gas_per_tx']:,.0f} gas/tx), "
+        f"verifier {v['batches_per_s']:.2f} batches/s ({v['txs_per_s']:,.0f} tx/s) "
+        "[green]ok[/green]"
     )
     return result
 
@@ -650,12 +751,17 @@ def _finish(console: Console, args: argparse.Namespace, report: dict[str, Any]) 
         )
     if "profile" in report:
         print_profile(console, report["profile"], report["profile"]["file"])
+    if "rollup" in report:
+        console.print()
+        print_rollup(console, report["rollup"])
     if args.json:
         Path(args.json).write_text(json.dumps(report, indent=1) + "\n")
         console.print(f"results written to {args.json}")
     complete = all(r["complete"] and not r["receipts_failed"] for r in report["results"])
     latency = report.get("inspection", {}).get("latency")
     if latency is not None and not latency["complete"]:
+        complete = False
+    if "rollup" in report and not report["rollup"]["complete"]:
         complete = False
     return 0 if complete else 1
 

@@ -1,12 +1,15 @@
 """Batch compression. The first byte of a compressed payload names its codec, so a
 verifier reads batches written with any of them.
 
-Measured on real batches (``seqguard bench --suite rollup``, README "Rollup"):
-zstd at level 19 and brotli at 11 save the most; zstd is the default for its speed.
+Measured on batches of the mixed workload (``seqguard bench --suite rollup``, README
+"Rollup"): brotli 11 posts 72.7 bytes per transaction, zstd 19 73.5, zlib 9 81.5, raw
+RLP 183.2; zstd is the default: 1.2% more bytes than brotli for a fifth of its
+compression time and a fifteenth of its decompression time.
 """
 
 from __future__ import annotations
 
+import io
 import zlib
 from collections.abc import Callable
 
@@ -23,7 +26,12 @@ class CodecError(ValueError):
 
 
 def _zstd_decompress(data: bytes) -> bytes:
-    return zstandard.ZstdDecompressor().decompress(data, max_output_size=MAX_DECOMPRESSED)
+    # a bounded read: the frame header's stated size is not to be trusted
+    reader = zstandard.ZstdDecompressor().stream_reader(io.BytesIO(data))
+    result = reader.read(MAX_DECOMPRESSED + 1)
+    if len(result) > MAX_DECOMPRESSED:
+        raise CodecError("decompressed batch too large")
+    return result
 
 
 def _zlib_decompress(data: bytes) -> bytes:
@@ -36,10 +44,17 @@ def _zlib_decompress(data: bytes) -> bytes:
 
 def _brotli_decompress(data: bytes) -> bytes:
     d = brotli.Decompressor()
-    result = d.process(data)
-    if len(result) > MAX_DECOMPRESSED:
+    out = bytearray(d.process(data, output_buffer_limit=MAX_DECOMPRESSED + 1))
+    while len(out) <= MAX_DECOMPRESSED and not d.is_finished():
+        more = d.process(b"", output_buffer_limit=MAX_DECOMPRESSED + 1 - len(out))
+        if not more:
+            break
+        out += more
+    if len(out) > MAX_DECOMPRESSED:
         raise CodecError("decompressed batch too large")
-    return result
+    if not d.is_finished():
+        raise CodecError("truncated brotli data")
+    return bytes(out)
 
 
 _COMPRESS: dict[str, Callable[[bytes], bytes]] = {
