@@ -575,17 +575,22 @@ def _runs(node_names: list[str], repeat: int) -> list[tuple[int, str]]:
     return out
 
 
-def _latency(
-    console: Console, args: argparse.Namespace, accounts: Accounts, to: list[bytes], workdir: Path
-) -> dict[str, Any]:
-    """The in-process inspection latency (see :mod:`.latency`), with a progress bar."""
+def _progress(console: Console) -> Progress:
+    """The bars of the in-process suites: a phase line and counted steps."""
     columns = (
         TextColumn("{task.description:<44}"),
         BarColumn(),
         MofNCompleteColumn(),
         TimeElapsedColumn(),
     )
-    with Progress(*columns, console=console, transient=True) as progress:
+    return Progress(*columns, console=console, transient=True)
+
+
+def _latency(
+    console: Console, args: argparse.Namespace, accounts: Accounts, to: list[bytes], workdir: Path
+) -> dict[str, Any]:
+    """The in-process inspection latency (see :mod:`.latency`), with a progress bar."""
+    with _progress(console) as progress:
         phase = progress.add_task("in-process: setting up", total=None)
         build = progress.add_task("in-process: building (inspection timed)", total=args.latency_txs)
 
@@ -618,13 +623,7 @@ def _rollup(
     anvil_bin: Path,
 ) -> dict[str, Any]:
     """The rollup suite (see :mod:`.rollup`), with progress bars."""
-    columns = (
-        TextColumn("{task.description:<44}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-    )
-    with Progress(*columns, console=console, transient=True) as progress:
+    with _progress(console) as progress:
         phase = progress.add_task("rollup: setting up", total=None)
         tasks: dict[str, Any] = {}
 

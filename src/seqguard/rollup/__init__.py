@@ -8,4 +8,6 @@
 ``batcher``  posts sealed blocks and output roots, resumes after a restart
 ``derive``   frames back into batches, with the inbox items each block must include
 ``verifier`` ``seqguard verify``: re-executes from genesis and checks every claim
+``l1``       an L1 over JSON-RPC: signing, the inbox's events, ``seqguard deploy-l1``
+``service``  the node's batcher and inbox-reader threads
 """
