@@ -38,12 +38,13 @@ def test_activity_buckets_feed_and_percentiles() -> None:
     now = [1000.0]
     activity = Activity(bucket_seconds=5, clock=lambda: now[0])
     lines = activity.record(
-        built(1, [("allow", 0.001)] * 99 + [("quarantine", 0.05)], sealed_txs=99), 1
+        built(1, [("allow", 0.001)] * 99 + [("quarantine", 0.05)], sealed_txs=99)
     )
+    activity.note_quarantine(1)  # the node's quarantine listener, after the hold
     assert len(lines) == 100 and lines[-1]["action"] == "quarantine" and lines[-1]["block"] is None
     assert lines[0]["block"] == "0x1" and lines[0]["latencyMs"] == 1.0
     now[0] = 1012.0  # two buckets later; nothing happened in between
-    activity.record(built(2, [("allow", 0.002)], sealed_txs=1), 1)
+    activity.record(built(2, [("allow", 0.002)], sealed_txs=1))
     stats = activity.stats(3600)
     buckets = stats["buckets"]
     # from the node's start, not an hour of empty intervals before it

@@ -17,6 +17,7 @@ from typing import Any
 
 import pytest
 
+from seqguard.contracts.abi import encode_call
 from seqguard.rollup.da.base import (
     CONFIRMED,
     MISSING,
@@ -34,13 +35,11 @@ from seqguard.rollup.l1 import (
     add_deploy_arguments,
     batch_inbox_address,
     deploy_rollup,
-    encode_call,
-    hex_bytes,
-    hex_int,
     run_deploy,
     tx_nonce,
 )
 from seqguard.rpc.client import RemoteError
+from seqguard.trace.geth import hex_bytes, hex_int
 from support.chain import dev_accounts
 
 pytestmark = pytest.mark.slow

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import contextlib
 import random
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from seqguard.builder.builder import BlockBuilder
+from seqguard.builder.builder import BlockBuilder, FixedTransactions
 from seqguard.chain import Chain
 from seqguard.genesis import dev_genesis
 from seqguard.ingress import decode_raw_transaction
@@ -23,7 +22,6 @@ from seqguard.rollup.batcher import Batcher, BatcherSettings
 from seqguard.rollup.da.base import DAError, Posting
 from seqguard.rollup.da.file import CorruptData, FileDA
 from seqguard.rollup.verifier import Verifier
-from seqguard.types import Tx
 from support.chain import TxFactory, dev_accounts
 
 hashes = st.binary(min_size=32, max_size=32)
@@ -107,17 +105,6 @@ def test_file_layer_cuts_a_torn_tail_and_refuses_a_changed_record(tmp_path: Path
         FileDA(tmp_path, writable=False).read_frames(0)
 
 
-class _Fixed:
-    def __init__(self, txs: list[Tx]) -> None:
-        self.txs = txs
-
-    def __iter__(self) -> Iterator[Tx]:
-        return iter(self.txs)
-
-    def mark_invalid(self, tx: Tx) -> None:
-        raise AssertionError(f"{tx.hash.hex()} did not execute")
-
-
 def _chain_with_blocks(path: Path, count: int) -> Chain:
     genesis = dev_genesis()
     chain = Chain(path, genesis)
@@ -131,7 +118,9 @@ def _chain_with_blocks(path: Path, count: int) -> Chain:
             )
             for s in senders
         ]
-        built = builder.build(lambda base_fee, txs=txs: _Fixed(txs))
+        fixed = FixedTransactions(txs)
+        built = builder.build(lambda base_fee, fixed=fixed: fixed)
+        assert fixed.invalid == [], "every transaction must execute"
         chain.append(
             built.block, [t.raw for t in built.txs], built.receipts, built.created, built.inbox
         )

@@ -105,9 +105,7 @@ class Activity:
             self._buckets.append(_Bucket(index))
         return self._buckets[-1]
 
-    def record(
-        self, built: BuiltBlock, quarantined: int, *, sealed: bool = True
-    ) -> list[dict[str, Any]]:
+    def record(self, built: BuiltBlock, *, sealed: bool = True) -> list[dict[str, Any]]:
         """Count one build (a block, and/or held transactions).
 
         Returns the feed lines it adds: the last ``recent`` inspections only, since a
@@ -136,12 +134,11 @@ class Activity:
                         self._hits[name] += 1
                     for finding in verdict.noted:
                         bucket.noted[finding.detector] += 1
-            bucket.quarantined = quarantined
             self._recent.extend(lines)
         return lines
 
     def note_quarantine(self, quarantined: int) -> None:
-        """The quarantine changed outside a build (release, reject, expiry)."""
+        """The quarantine's size changed (a hold, release, reject, expiry, drop)."""
         with self._lock:
             self._bucket(self.clock()).quarantined = quarantined
 

@@ -455,7 +455,8 @@ def run_verify(args: argparse.Namespace) -> int:
 
     from seqguard.config import Config
     from seqguard.node import resolve_genesis
-    from seqguard.rollup.da.file import FileDA
+    from seqguard.rollup.da import DAError
+    from seqguard.rollup.service import make_da, make_inbox
     from seqguard.rollup.verifier import Verifier
 
     console = Console(highlight=False, stderr=args.json)
@@ -465,47 +466,30 @@ def run_verify(args: argparse.Namespace) -> int:
         if genesis is None and args.da == "file" and args.da_dir and beside.exists():
             genesis = str(beside)  # the node keeps its genesis next to its DA directory
             console.print(f"genesis: {genesis}")
-        config = Config(genesis=genesis, chain_id=args.chain_id)
-        deployment: dict[str, Any] = {}
-        if args.l1_deployment:
-            deployment = json.loads(Path(args.l1_deployment).read_text())
-        if args.da == "file":
-            if not args.da_dir:
-                raise ConfigError("--da file needs --da-dir (the node's DATA_DIR/da)")
-            da: Any = FileDA(args.da_dir, writable=False)
-        else:
-            if not (args.l1_rpc and deployment):
-                raise ConfigError("--da ethereum needs --l1-rpc and --l1-deployment")
-            from seqguard.rollup.da.ethereum import EthereumDA
-            from seqguard.rollup.l1 import L1Client
-
-            da = EthereumDA(
-                L1Client(args.l1_rpc),
-                bytes.fromhex(deployment["batchInbox"][2:]),
-                bytes.fromhex(deployment["batcher"][2:]),
-                bytes.fromhex(deployment["outputOracle"][2:]),
-                int(deployment["l1StartBlock"]),
-            )
-        inbox = None
-        if args.l1_rpc and deployment.get("inbox"):
-            from seqguard.rollup.l1 import L1Inbox
-            from seqguard.rpc.client import HttpRpc
-
-            inbox = L1Inbox(
-                HttpRpc(args.l1_rpc),
-                bytes.fromhex(deployment["inbox"][2:]),
-                int(deployment.get("l1StartBlock", 0)),
-            )
+        config = Config(
+            genesis=genesis,
+            chain_id=args.chain_id,
+            da=args.da,
+            l1_rpc=args.l1_rpc,
+            l1_deployment=args.l1_deployment,
+        )
+        config.load_deployment()
+        if args.da == "file" and not args.da_dir:
+            raise ConfigError("--da file needs --da-dir (the node's DATA_DIR/da)")
+        if args.da == "ethereum" and not (args.l1_rpc and args.l1_deployment):
+            raise ConfigError("--da ethereum needs --l1-rpc and --l1-deployment")
+        da = make_da(config, Path(args.da_dir or "."), writable=False)
+        assert da is not None
         data_dir = args.data_dir or tempfile.mkdtemp(prefix="seqguard-verify-")
         verifier = Verifier(
             data_dir,
             resolve_genesis(config),
             da,
-            inbox=inbox,
-            inbox_cursor=int(deployment.get("l1StartBlock", 0)),
+            inbox=make_inbox(config),
+            inbox_cursor=config.l1_start_block,
             inclusion_window=args.inclusion_window,
         )
-    except (ConfigError, GenesisError, OSError, ValueError, KeyError) as exc:
+    except (ConfigError, GenesisError, DAError, OSError, ValueError, KeyError) as exc:
         console.print(f"[red]error:[/red] {exc}")
         return 2
     verifier.on_divergence = lambda d: console.print(

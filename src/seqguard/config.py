@@ -63,6 +63,7 @@ class Config:
     inbox: str | None = None  # RollupInbox contract on L1
     output_oracle: str | None = None  # OutputOracle contract on L1
     batch_inbox: str | None = None  # where batches are sent as calldata
+    batcher: str | None = None  # whose batches count when reading; default: the L1 key's
     l1_start_block: int = 0  # L1 block the rollup contracts were deployed in
     l1_confirmations: int = 0
     batch_interval: float = 2.0  # seconds between batches
@@ -145,18 +146,24 @@ class Config:
         if self.chain_id is not None and not 0 < self.chain_id < 2**63:
             raise ConfigError("chain_id must be a positive integer")
 
+    def load_deployment(self) -> None:
+        """Fill the L1 addresses not set from ``l1_deployment`` (`seqguard deploy-l1 --out`)."""
+        if not self.l1_deployment:
+            return
+        try:
+            deployed = json.loads(Path(self.l1_deployment).read_text())
+        except (OSError, ValueError) as exc:
+            raise ConfigError(f"l1_deployment {self.l1_deployment}: {exc}") from None
+        self.inbox = self.inbox or deployed.get("inbox")
+        self.output_oracle = self.output_oracle or deployed.get("outputOracle")
+        self.batch_inbox = self.batch_inbox or deployed.get("batchInbox")
+        self.batcher = self.batcher or deployed.get("batcher")
+        self.l1_start_block = self.l1_start_block or int(deployed.get("l1StartBlock", 0))
+
     def _check_rollup(self) -> None:
         from seqguard.rollup.codec import CODECS
 
-        if self.l1_deployment:
-            try:
-                deployed = json.loads(Path(self.l1_deployment).read_text())
-            except (OSError, ValueError) as exc:
-                raise ConfigError(f"l1_deployment {self.l1_deployment}: {exc}") from None
-            self.inbox = self.inbox or deployed.get("inbox")
-            self.output_oracle = self.output_oracle or deployed.get("outputOracle")
-            self.batch_inbox = self.batch_inbox or deployed.get("batchInbox")
-            self.l1_start_block = self.l1_start_block or int(deployed.get("l1StartBlock", 0))
+        self.load_deployment()
         if self.da not in ("file", "ethereum", "none"):
             raise ConfigError(f"da {self.da!r} is unknown; choose file, ethereum or none")
         if self.compression not in CODECS:

@@ -126,6 +126,7 @@ class Node:
         )
         self.policy = Policy(self.inspector, self.quarantine) if self.inspector else None
         self.activity = Activity()  # the dashboard's live feed and charts
+        self.quarantine.listeners.append(self._quarantine_gauges)
         self._quarantine_gauges()
         self.journal = Journal(data_dir / "txpool.journal")
         self.restored = self.pool.restore(self.journal, self._decode_unheld)
@@ -304,7 +305,7 @@ class Node:
                     [(f, f in acted) for f in item.findings],
                     item.trace.to_json() if item.trace is not None else None,
                 )
-        lines = self.activity.record(built, self.quarantine.count(), sealed=sealed)
+        lines = self.activity.record(built, sealed=sealed)
         if lines:
             for fn in self.inspection_listeners:
                 try:
@@ -349,15 +350,10 @@ class Node:
             self.pool.add(tx)
         except TxError as exc:
             self.builder.bypass.discard(tx.hash)
-            dropped = self.quarantine.drop(tx_hash, reason=f"can no longer execute: {exc.message}")
-            self._quarantine_gauges()
-            return dropped
+            return self.quarantine.drop(tx_hash, reason=f"can no longer execute: {exc.message}")
         if expired:
-            released = self.quarantine.expire(tx_hash)
-        else:
-            released = self.quarantine.release(tx_hash, by=by, reason=reason)
-        self._quarantine_gauges()
-        return released
+            return self.quarantine.expire(tx_hash)
+        return self.quarantine.release(tx_hash, by=by, reason=reason)
 
     def _quarantine_upkeep(self, senders: Iterable[bytes]) -> None:
         """Release what expired; drop what the chain made impossible."""
@@ -377,6 +373,7 @@ class Node:
                         )
 
     def _quarantine_gauges(self) -> None:
+        """After every change to the quarantine (its listener)."""
         counts = self.quarantine.counts()
         metrics.QUARANTINE_SIZE.set(counts["quarantined"])
         self.activity.note_quarantine(counts["quarantined"])
@@ -393,8 +390,6 @@ class Node:
             log.warning(
                 "%s 0x%s from 0x%s: %s", status, tx.hash.hex(), tx.sender.hex(), verdict.reason
             )
-        if held:
-            self._quarantine_gauges()
 
     # -- tracing ----------------------------------------------------------------
     def _replay(self, tx_hash: bytes) -> tuple[Tx, Any, Any, int] | None:

@@ -31,7 +31,7 @@ from typing import Any
 from trie import HexaryTrie
 
 import seqguard.builder.builder as builder_module
-from seqguard.builder.builder import BlockBuilder, BuiltBlock
+from seqguard.builder.builder import BlockBuilder, BuiltBlock, FixedTransactions
 from seqguard.chain import Chain
 from seqguard.config import Config
 from seqguard.genesis import parse_genesis
@@ -116,29 +116,12 @@ def _timed_traces(sink: dict[bytes, float]) -> Iterator[None]:
         builder_module.trace_from_pyevm = real
 
 
-class _Pending:
-    """The builder's view of a pool holding ``txs`` in signing order (round-robin over
-    the senders, each sender's in nonce order)."""
-
-    def __init__(self, txs: list[Tx]) -> None:
-        self.txs = txs
-        self.skip: set[bytes] = set()
-
-    def __iter__(self) -> Iterator[Tx]:
-        for tx in self.txs:
-            if tx.sender not in self.skip:
-                yield tx
-
-    def mark_invalid(self, tx: Tx) -> None:
-        self.skip.add(tx.sender)
-
-
 def _build(
     builder: BlockBuilder, inspector: Inspector | None, pending: list[Tx]
 ) -> tuple[BuiltBlock, float]:
     """One proposal on the chain's head with ``inspector``; its builder-thread CPU time."""
     builder.inspector = inspector
-    queue = _Pending(pending)
+    queue = FixedTransactions(pending)
     gc.collect()
     cpu0 = time.thread_time()
     built = builder.build(lambda base_fee: queue)

@@ -37,7 +37,7 @@ from rich.console import Console
 from rich.table import Table
 from trie import HexaryTrie
 
-from seqguard.builder.builder import BlockBuilder, BuiltBlock
+from seqguard.builder.builder import BlockBuilder, BuiltBlock, FixedTransactions
 from seqguard.chain import Chain
 from seqguard.genesis import Genesis, parse_genesis
 from seqguard.rollup import codec, frames
@@ -45,12 +45,13 @@ from seqguard.rollup.batch import Batch
 from seqguard.rollup.batcher import BatcherSettings, build_batch
 from seqguard.rollup.da.base import Output
 from seqguard.rollup.da.file import FileDA
-from seqguard.rollup.l1 import ANVIL_DEV_KEY, L1Client, batch_inbox_address, hex_int
+from seqguard.rollup.l1 import ANVIL_DEV_KEY, L1Client, batch_inbox_address
 from seqguard.rollup.verifier import Verifier
 from seqguard.rpc.client import RemoteError
+from seqguard.trace.geth import hex_int
 from seqguard.types import Tx
 
-from .latency import _decode, _Pending
+from .latency import _decode
 from .mixed import KIND_TITLES, KINDS, plan_setup
 from .procs import BenchError, NodeProcess
 from .workload import GWEI, Accounts, Fees, make_genesis, sign_workload
@@ -115,7 +116,7 @@ def _round(x: float, digits: int = 3) -> float:
 def _append_block(chain: Chain, builder: BlockBuilder, pending: list[Tx], what: str) -> BuiltBlock:
     """Build one block of ``pending`` on the head (no inspection) and append it; every
     transaction must be included or left for a later block, and succeed."""
-    queue = _Pending(pending)
+    queue = FixedTransactions(pending)
     built = builder.build(lambda base_fee: queue)
     bad = [f"0x{tx.hash.hex()} cannot execute" for tx in built.invalid]
     bad += [

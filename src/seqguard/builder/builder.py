@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from eth._utils.address import generate_contract_address
@@ -67,6 +67,24 @@ class BuiltBlock:
     build_seconds: float = 0.0
     inspected: list[Inspected] = field(default_factory=list)  # in execution order
     inbox: BlockInbox | None = None  # what it took from the L1 inbox, if anything
+
+
+class FixedTransactions:
+    """Given transactions, in their order, as the builder's ``BestTransactions`` (a
+    posted block being re-executed, a benchmark's prepared load). As with the pool,
+    marking one invalid skips its sender's later ones; ``invalid`` lists those marked."""
+
+    def __init__(self, txs: Sequence[Tx]) -> None:
+        self.txs = txs
+        self.invalid: list[Tx] = []
+        self._skip: set[bytes] = set()
+
+    def __iter__(self) -> Iterator[Tx]:
+        return (tx for tx in self.txs if tx.sender not in self._skip)
+
+    def mark_invalid(self, tx: Tx) -> None:
+        self.invalid.append(tx)
+        self._skip.add(tx.sender)
 
 
 def topic_bytes(topic: int) -> bytes:

@@ -2,7 +2,8 @@
 
 The Solidity sources are in ``contracts/*.sol`` at the repository root; ``make contracts``
 recompiles them with npm solc 0.8.24 (``scripts/compile_contracts.js``) into one JSON
-artifact per contract beside this file.
+artifact per contract beside this file. ``abi`` encodes calls and constructor arguments
+from the artifacts.
 """
 
 from __future__ import annotations

@@ -8,6 +8,7 @@ import threading
 import time
 import zlib
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -137,6 +138,12 @@ class QuarantineStore:
             )
         )
         self._blocking_calls: Counter[bytes] = Counter(self._blocking.values())
+        # fn() after any record is added or changes status (gauges, the dashboard's charts)
+        self.listeners: list[Callable[[], None]] = []
+
+    def _changed(self) -> None:
+        for fn in self.listeners:
+            fn()
 
     def _block(self, tx_hash: bytes, key: bytes) -> None:
         self._blocking[tx_hash] = key
@@ -173,6 +180,7 @@ class QuarantineStore:
             self.audit("inspector", status, "0x" + tx.hash.hex(),
                        {"detectors": verdict.detectors, "reason": verdict.reason, "score": verdict.score},
                        now=now)  # fmt: skip
+        self._changed()
         record = self.get(tx.hash)
         assert record is not None
         return record
@@ -195,6 +203,7 @@ class QuarantineStore:
             if status != "rejected":
                 self._unblock(tx_hash)
             self.audit(by, status, "0x" + tx_hash.hex(), {"reason": reason}, now=now)
+        self._changed()
         updated = self.get(tx_hash)
         assert updated is not None
         return updated

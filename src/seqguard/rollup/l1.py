@@ -22,15 +22,15 @@ from typing import Any
 
 import rlp
 from eth_abi import decode as abi_decode
-from eth_abi import encode as abi_encode
 from eth_account import Account
 from eth_account.signers.local import LocalAccount
 from eth_hash.auto import keccak
 from eth_utils import to_checksum_address
 
-from seqguard.contracts import load_artifact
+from seqguard.contracts.abi import decode_output, encode_call, encode_deploy
 from seqguard.rollup.inbox import ENQUEUED_TOPIC, GWEI, InboxItem
 from seqguard.rpc.client import HttpRpc, RemoteError
+from seqguard.trace.geth import hex_bytes, hex_int
 
 __all__ = [
     "ANVIL_CHAIN_ID",
@@ -41,10 +41,7 @@ __all__ = [
     "batch_inbox_address",
     "decode_enqueued",
     "deploy_rollup",
-    "encode_call",
     "get_logs",
-    "hex_bytes",
-    "hex_int",
     "run_deploy",
     "tx_nonce",
 ]
@@ -56,45 +53,11 @@ ANVIL_CHAIN_ID = 31337
 ANVIL_DEV_KEY = "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80"
 
 
-# -- hex and ABI helpers ------------------------------------------------------------------
-
-
-def hex_bytes(value: str | None) -> bytes:
-    if not value:
-        return b""
-    text = value[2:] if value.startswith(("0x", "0X")) else value
-    return bytes.fromhex(text if len(text) % 2 == 0 else "0" + text)
-
-
-def hex_int(value: str | int | None) -> int:
-    if value is None:
-        return 0
-    return value if isinstance(value, int) else int(value, 16)
+# -- helpers ------------------------------------------------------------------------------
 
 
 def _hex(data: bytes) -> str:
     return "0x" + data.hex()
-
-
-def _abi_type(param: dict[str, Any]) -> str:
-    kind = param["type"]
-    if kind.startswith("tuple"):
-        return "(" + ",".join(_abi_type(c) for c in param["components"]) + ")" + kind[5:]
-    return kind
-
-
-def _function(artifact: str, name: str) -> dict[str, Any]:
-    for entry in load_artifact(artifact)["abi"]:
-        if entry.get("type") == "function" and entry.get("name") == name:
-            return entry
-    raise KeyError(f"{artifact} has no function {name!r}")
-
-
-def encode_call(artifact: str, function: str, *args: Any) -> bytes:
-    """Calldata for ``function(*args)`` of the compiled contract ``artifact``."""
-    types = [_abi_type(p) for p in _function(artifact, function)["inputs"]]
-    selector = keccak(f"{function}({','.join(types)})".encode())[:4]
-    return selector + abi_encode(types, list(args))
 
 
 def tx_nonce(raw: bytes) -> int:
@@ -279,14 +242,7 @@ class L1Client:
 
     def deploy(self, artifact: str, *constructor_args: Any) -> bytes:
         """Deploy the compiled contract ``artifact``; waits for the receipt."""
-        art = load_artifact(artifact)
-        code = hex_bytes(art["bytecode"])
-        ctor = next((e for e in art["abi"] if e.get("type") == "constructor"), None)
-        if ctor is not None:
-            code += abi_encode([_abi_type(p) for p in ctor["inputs"]], list(constructor_args))
-        elif constructor_args:
-            raise TypeError(f"{artifact} has no constructor arguments")
-        tx_hash, raw, _ = self.sign(None, code)
+        tx_hash, raw, _ = self.sign(None, encode_deploy(artifact, *constructor_args))
         self.send_raw(raw)
         receipt = self.wait_receipt(tx_hash)
         if hex_int(receipt["status"]) != 1 or not receipt.get("contractAddress"):
@@ -295,13 +251,12 @@ class L1Client:
 
     def call(self, address: bytes, artifact: str, function: str, *args: Any) -> Any:
         """eth_call of a view: its one result, or a tuple of several."""
-        abi = _function(artifact, function)
         result = self.rpc(
             "eth_call",
             {"to": _hex(address), "data": _hex(encode_call(artifact, function, *args))},
             "latest",
         )
-        values = abi_decode([_abi_type(p) for p in abi["outputs"]], hex_bytes(result))
+        values = decode_output(artifact, function, len(args), hex_bytes(result))
         return values[0] if len(values) == 1 else values
 
     def transact(

@@ -16,6 +16,7 @@ from seqguard.rpc.client import HttpRpc
 
 if TYPE_CHECKING:
     from seqguard.node import Node
+    from seqguard.rollup.l1 import L1Inbox
 
 log = logging.getLogger(__name__)
 
@@ -26,22 +27,36 @@ def _address(text: str) -> bytes:
     return bytes.fromhex(text[2:])
 
 
-def make_da(config: Config, data_dir: Path, *, writable: bool = True) -> DataAvailability | None:
-    """The layer ``config.da`` names (None for ``none``)."""
+def make_da(config: Config, da_dir: Path, *, writable: bool = True) -> DataAvailability | None:
+    """The layer ``config.da`` names (None for ``none``); a verifier opens it read-only."""
     if config.da == "none":
         return None
     if config.da == "file":
-        return FileDA(data_dir / "da", writable=writable)
+        return FileDA(da_dir, writable=writable)
     from seqguard.rollup.da.ethereum import EthereumDA
     from seqguard.rollup.l1 import L1Client
 
     assert config.l1_rpc and config.batch_inbox and config.output_oracle
-    client = L1Client(config.l1_rpc, config.l1_key)
+    client = L1Client(config.l1_rpc, config.l1_key if writable else None)
     return EthereumDA(
         client,
         _address(config.batch_inbox),
-        client.address,
+        _address(config.batcher) if config.batcher else client.address,
         _address(config.output_oracle),
+        config.l1_start_block,
+        config.l1_confirmations,
+    )
+
+
+def make_inbox(config: Config) -> L1Inbox | None:
+    """The L1 inbox reader, if the rollup has an L1."""
+    if not (config.inbox and config.l1_rpc):
+        return None
+    from seqguard.rollup.l1 import L1Inbox
+
+    return L1Inbox(
+        HttpRpc(config.l1_rpc),
+        _address(config.inbox),
         config.l1_start_block,
         config.l1_confirmations,
     )
@@ -51,7 +66,7 @@ class RollupService:
     def __init__(self, node: Node, config: Config) -> None:
         self.node = node
         data_dir = Path(config.data_dir)
-        da = make_da(config, data_dir)
+        da = make_da(config, data_dir / "da")
         self.batcher = (
             Batcher(
                 node.chain,
@@ -68,16 +83,7 @@ class RollupService:
             if da is not None
             else None
         )
-        self.inbox = None
-        if config.inbox and config.l1_rpc:
-            from seqguard.rollup.l1 import L1Inbox
-
-            self.inbox = L1Inbox(
-                HttpRpc(config.l1_rpc),
-                _address(config.inbox),
-                config.l1_start_block,
-                config.l1_confirmations,
-            )
+        self.inbox = make_inbox(config)
         self._cursor = config.l1_start_block
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None

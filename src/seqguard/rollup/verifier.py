@@ -16,12 +16,12 @@ from __future__ import annotations
 
 import time
 from collections import deque
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
-from seqguard.builder.builder import BlockBuilder
+from seqguard.builder.builder import BlockBuilder, FixedTransactions
 from seqguard.chain import Chain
 from seqguard.errors import TxError
 from seqguard.genesis import Genesis
@@ -30,7 +30,6 @@ from seqguard.rollup.batch import Batch, BatchBlock
 from seqguard.rollup.da.base import DataAvailability, Output
 from seqguard.rollup.derive import Derivation, DerivationError
 from seqguard.rollup.inbox import InboxItem, required_next
-from seqguard.types import Tx
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,20 +45,6 @@ class InboxReader(Protocol):
     """What the verifier needs of the L1 inbox (``rollup.l1.L1Inbox``)."""
 
     def read(self, cursor: int) -> tuple[list[InboxItem], int]: ...
-
-
-class _Fixed:
-    """The transactions of a posted block, in their order, for the block builder."""
-
-    def __init__(self, txs: list[Tx]) -> None:
-        self.txs = txs
-        self.invalid: list[Tx] = []
-
-    def __iter__(self) -> Iterator[Tx]:
-        return iter(self.txs)
-
-    def mark_invalid(self, tx: Tx) -> None:
-        self.invalid.append(tx)
 
 
 @dataclass
@@ -219,7 +204,7 @@ class Verifier:
                 txs.append(decode_raw_transaction(raw))
             except TxError as exc:
                 self._diverge(expected, f"transaction {i} does not decode: {exc.message}")
-        fixed = _Fixed(txs)
+        fixed = FixedTransactions(txs)
         self.builder.coinbase = batch.coinbase
         built = self.builder.build(
             lambda base_fee: fixed,

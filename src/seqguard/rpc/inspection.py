@@ -15,11 +15,12 @@ from typing import TYPE_CHECKING, Any
 from eth_hash.auto import keccak
 
 from seqguard.contracts import artifact_names, load_artifact
+from seqguard.contracts.abi import signature
 from seqguard.errors import InvalidParams
 from seqguard.inspection import slots
 from seqguard.rpc import params as p
 from seqguard.rpc.registry import MethodRegistry, RpcContext, expect_params
-from seqguard.trace.model import trace_from_json
+from seqguard.trace.model import Trace, trace_from_json
 
 if TYPE_CHECKING:
     from seqguard.node import Node
@@ -42,23 +43,15 @@ def known_selectors() -> dict[str, str]:
         for item in load_artifact(name).get("abi", []):
             if item.get("type") != "function":
                 continue
-            signature = f"{item['name']}({','.join(_abi_type(i) for i in item['inputs'])})"
-            out.setdefault("0x" + keccak(signature.encode())[:4].hex(), signature)
+            text = signature(item)
+            out.setdefault("0x" + keccak(text.encode())[:4].hex(), text)
     return out
 
 
-def _abi_type(param: dict[str, Any]) -> str:
-    kind = param["type"]
-    if kind.startswith("tuple"):
-        return "(" + ",".join(_abi_type(c) for c in param["components"]) + ")" + kind[5:]
-    return kind
-
-
-def flows(trace: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
+def flows(model: Trace) -> dict[str, list[dict[str, Any]]]:
     """Net ETH per account and net tokens per (token, holder), non-zero only.
 
     Amounts are decimal strings: they outgrow a JSON number."""
-    model = trace_from_json(trace)
     eth = [
         {"address": "0x" + b.address.hex(), "delta": str(b.delta)}
         for b in model.balance_deltas
@@ -79,10 +72,10 @@ def flows(trace: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
     return {"eth": eth, "tokens": tokens}
 
 
-def storage_writes(trace: dict[str, Any]) -> list[dict[str, Any]]:
+def storage_writes(model: Trace) -> list[dict[str, Any]]:
     """Every net storage write, with the control slots named."""
     out = []
-    for w in trace_from_json(trace).storage_writes:
+    for w in model.storage_writes:
         label = SENSITIVE_SLOTS.get(w.slot)
         out.append(
             {
@@ -126,12 +119,13 @@ class InspectionApi:
         tx_hash = p.hash32(ident, 0)
         node = self.node
         record = node.quarantine.get(tx_hash)
-        trace = node.quarantine.trace(tx_hash)
+        trace = node.quarantine.trace(tx_hash)  # the one the detectors judged, if kept
+        model = trace_from_json(trace) if trace is not None else None
         source = "inspection" if trace is not None else None
-        if trace is None:
-            replayed = node.trace_model(tx_hash)  # a mined transaction: execute it again
-            if replayed is not None:
-                trace, source = replayed.to_json(), "replay"
+        if model is None:
+            model = node.trace_model(tx_hash)  # a mined transaction: execute it again
+            if model is not None:
+                trace, source = model.to_json(), "replay"
         if record is None and trace is None:
             return None
         used = {f["input"][:10] for f in trace["frames"]} if trace is not None else set()
@@ -142,8 +136,8 @@ class InspectionApi:
             "findings": node.quarantine.findings(tx_hash),
             "source": source,
             "trace": trace,
-            "flows": flows(trace) if trace is not None else None,
-            "storage": storage_writes(trace) if trace is not None else None,
+            "flows": flows(model) if model is not None else None,
+            "storage": storage_writes(model) if model is not None else None,
             "selectors": {s: names[s] for s in used if s in names},
         }
 

@@ -21,7 +21,7 @@ from typing import Any, ClassVar
 
 from eth_account.signers.local import LocalAccount
 
-from seqguard.scenarios.abi import encode_call, encode_deploy
+from seqguard.contracts.abi import encode_call, encode_deploy
 from seqguard.scenarios.env import ETHER, Env, Outcome, ScenarioError
 
 ATTACK, BENIGN = "attack", "benign"

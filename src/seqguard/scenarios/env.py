@@ -14,8 +14,8 @@ from eth_account.signers.local import LocalAccount
 from eth_hash.auto import keccak
 from eth_utils import to_checksum_address
 
+from seqguard.contracts.abi import decode_output, encode_call
 from seqguard.rpc.client import HttpRpc, RemoteError
-from seqguard.scenarios.abi import decode_output, encode_call
 
 ETHER = 10**18
 GWEI = 10**9

@@ -20,6 +20,7 @@ import httpx
 from eth_abi import decode as abi_decode
 from eth_hash.auto import keccak
 
+from seqguard.contracts.abi import encode_call
 from seqguard.rollup.da.base import (
     CONFIRMED,
     MISSING,
@@ -31,8 +32,9 @@ from seqguard.rollup.da.base import (
     Refused,
     StalePosting,
 )
-from seqguard.rollup.l1 import L1Client, encode_call, get_logs, hex_bytes, hex_int, tx_nonce
+from seqguard.rollup.l1 import L1Client, get_logs, tx_nonce
 from seqguard.rpc.client import RemoteError
+from seqguard.trace.geth import hex_bytes, hex_int
 
 OUTPUT_PROPOSED_TOPIC = keccak(b"OutputProposed(uint256,bytes32,bytes32,uint256)")
 BLOCKS_PER_BATCH = 50  # eth_getBlockByNumber calls per JSON-RPC batch when scanning

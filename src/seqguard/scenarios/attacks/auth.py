@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from eth_hash.auto import keccak
 
-from seqguard.scenarios.abi import encode_call
+from seqguard.contracts.abi import encode_call
 from seqguard.scenarios.base import ATTACK, MAX_UINT, Scenario, Session
 from seqguard.scenarios.protocols import E, approve, balance, give, pool, token
 from seqguard.scenarios.protocols_auth import (

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from seqguard.scenarios.abi import encode_call
+from seqguard.contracts.abi import encode_call
 from seqguard.scenarios.base import ATTACK, Scenario, Session
 from seqguard.scenarios.protocols import E, approve, give, market
 

@@ -20,6 +20,11 @@ def _type(param: dict[str, Any]) -> str:
     return kind
 
 
+def signature(fn: dict[str, Any]) -> str:
+    """``name(type,...)`` of an ABI function entry, whose keccak gives its selector."""
+    return f"{fn['name']}({','.join(_type(p) for p in fn['inputs'])})"
+
+
 @cache
 def _abi(artifact: str) -> list[dict[str, Any]]:
     return load_artifact(artifact)["abi"]
@@ -47,7 +52,7 @@ def _arg(kind: str, value: Any) -> Any:
 def encode_call(artifact: str, name: str, *args: Any) -> bytes:
     fn = function(artifact, name, len(args))
     types = [_type(p) for p in fn["inputs"]]
-    selector = keccak(f"{name}({','.join(types)})".encode())[:4]
+    selector = keccak(signature(fn).encode())[:4]
     return selector + abi_encode(types, [_arg(t, a) for t, a in zip(types, args, strict=True)])
 
 
