@@ -334,8 +334,12 @@ def run_inspect(args: argparse.Namespace) -> int:
         return 2
     # views are RPC round trips here: the node's per-transaction time budget does not apply
     inspector = Inspector(default_detectors(invariants=invariants), budget=600)
-    found = [(d.name, f) for d in inspector.detectors for f in d.inspect(trace, context)]
     verdict = inspector.judge(trace, context)
+    order = {d.name: i for i, d in enumerate(inspector.detectors)}
+    found = sorted(
+        ((f.detector, f) for f in verdict.findings + verdict.noted),
+        key=lambda x: order.get(x[0], len(order)),
+    )  # every finding, the acted-on ones and those below threshold, in detector order
     if args.json:
         print(json.dumps({
             "verdict": verdict.action,

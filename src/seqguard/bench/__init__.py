@@ -28,7 +28,6 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from .latency import measure_inspection_latency
 from .load import LoadResult, run_load
-from .mixed import KIND_GAS
 from .procs import AnvilProcess, BenchError, NodeProcess, SeqguardProcess, find_anvil, find_py_spy
 from .profiling import summarize
 from .report import (
@@ -38,11 +37,12 @@ from .report import (
     median_rows,
     print_inspection,
     print_profile,
+    print_rollup,
     print_table,
     ratios,
 )
 from .rollup import TASKS as ROLLUP_TASKS
-from .rollup import measure_rollup, print_rollup
+from .rollup import measure_rollup
 from .rpc import RpcClient, RpcError
 from .workload import (
     GAS,
@@ -320,9 +320,7 @@ def _split(value: str, allowed: tuple[str, ...], what: str) -> list[str]:
         raise BenchError(
             f"--{what}: expected a comma-separated list of {', '.join(allowed)}, got {value!r}"
         )
-    # nodes run in the canonical order, so seqguard with and without inspection
-    # always follow each other
-    return [v for v in allowed if v in items] if what == "nodes" else list(dict.fromkeys(items))
+    return list(dict.fromkeys(items))
 
 
 def _check_args(args: argparse.Namespace) -> tuple[list[str], list[str]]:
@@ -330,7 +328,13 @@ def _check_args(args: argparse.Namespace) -> tuple[list[str], list[str]]:
     workloads = (
         _split(args.workloads, WORKLOADS, "workloads") if args.workloads else list(suite_workloads)
     )
-    nodes = _split(args.nodes, NODES, "nodes") if args.nodes else list(suite_nodes)
+    # nodes run in the canonical order, so seqguard with and without inspection
+    # always follow each other
+    nodes = (
+        sorted(_split(args.nodes, NODES, "nodes"), key=NODES.index)
+        if args.nodes
+        else list(suite_nodes)
+    )
     if args.latency is None:
         args.latency = suite_latency
     if args.latency_txs is None:
@@ -455,7 +459,7 @@ def _run(
             "gas_limit": args.gas_limit,
             "recipients": args.recipients,
             "poll_interval": args.poll_interval,
-            "tx_gas": {w: KIND_GAS if w == "mixed" else GAS[w] for w in workloads},
+            "tx_gas": {w: GAS[w] for w in workloads},
             "profile": bool(args.profile),
             "suite": args.suite,
             "repeat": args.repeat,
@@ -575,10 +579,10 @@ def _runs(node_names: list[str], repeat: int) -> list[tuple[int, str]]:
     return out
 
 
-def _progress(console: Console) -> Progress:
-    """The bars of the in-process suites: a phase line and counted steps."""
+def _progress(console: Console, width: int = 44) -> Progress:
+    """Progress bars: a description ``width`` characters wide, and counted steps."""
     columns = (
-        TextColumn("{task.description:<44}"),
+        TextColumn(f"{{task.description:<{width}}}"),
         BarColumn(),
         MofNCompleteColumn(),
         TimeElapsedColumn(),
@@ -677,13 +681,7 @@ def _bench_one(
     key = (
         accounts.chain_id, workload, tuple(nonces), token, contracts, fees.max_fee, fees.priority
     )  # fmt: skip
-    columns = (
-        TextColumn("{task.description:<34}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-    )
-    with Progress(*columns, console=console, transient=True) as progress:
+    with _progress(console, width=34) as progress:
         load = cache.get(key)
         if load is None:
             sign_task = progress.add_task(f"{title}: signing", total=args.txs)

@@ -21,31 +21,26 @@ from __future__ import annotations
 
 import contextlib
 import gc
-import tempfile
 import time
 from collections import defaultdict
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-from trie import HexaryTrie
-
 import seqguard.builder.builder as builder_module
 from seqguard.builder.builder import BlockBuilder, BuiltBlock, FixedTransactions
 from seqguard.chain import Chain
 from seqguard.config import Config
-from seqguard.genesis import parse_genesis
-from seqguard.ingress import decode_raw_transaction
 from seqguard.inspection import Context, Detector, Finding, Inspector, Verdict
 from seqguard.inspection.detectors import default_detectors
 from seqguard.trace import Trace
 from seqguard.types import Tx
 
+from .inprocess import append, deploy_contracts, open_chain, remaining, sign_mixed
 from .load import percentile
-from .mixed import KINDS, plan_setup
+from .mixed import KINDS
 from .procs import BenchError
-from .signer import SignedTx
-from .workload import GWEI, Accounts, Fees, make_genesis, sign_workload
+from .workload import Accounts
 
 Progress = Callable[[int], None]  # workload transactions built (appended) so far
 
@@ -132,10 +127,6 @@ def _describe(tx: Tx, kinds: dict[bytes, str]) -> str:
     return f"0x{tx.hash.hex()} ({kinds.get(tx.hash, 'setup')})"
 
 
-def _decode(txs: list[SignedTx]) -> list[Tx]:
-    return [decode_raw_transaction(t.raw) for t in txs]
-
-
 def measure_inspection_latency(
     accounts: Accounts,
     recipients: list[bytes],
@@ -144,26 +135,15 @@ def measure_inspection_latency(
     block_txs: int,
     gas_limit: int,
     rounds: int = 2,
-    workdir: Path | None = None,
+    workdir: Path,
     on_phase: Callable[[str], None] | None = None,
     progress: Progress | None = None,
 ) -> dict[str, Any]:
     """Build ``txs`` mixed-workload transactions in blocks of ``block_txs`` (see the
-    module docstring); the per-transaction latencies and the block-building CPU."""
+    module docstring) in ``workdir``; the per-transaction latencies and the
+    block-building CPU."""
     with contextlib.ExitStack() as stack:
-        if workdir is None:
-            workdir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="sg-lat-")))
-        genesis = parse_genesis(
-            make_genesis(
-                chain_id=accounts.chain_id, addresses=accounts.addresses, gas_limit=gas_limit
-            )
-        )
-        chain = Chain(workdir / "chain", genesis)
-        stack.callback(chain.close)
-        # trie's HexaryTrie keeps tries (and so their databases) in a class-wide LRU
-        # cache: empty it before the chain closes, or they outlive the closed database
-        # and fail when the interpreter exits
-        stack.callback(HexaryTrie._cached_create_node_to_db_mapping.cache_clear)
+        chain, _ = open_chain(stack, workdir / "chain", accounts, gas_limit=gas_limit)
         return _measure(
             chain, accounts, recipients, txs=txs, block_txs=block_txs, rounds=rounds,
             on_phase=on_phase, progress=progress,
@@ -181,57 +161,31 @@ def _measure(
     on_phase: Callable[[str], None] | None,
     progress: Progress | None,
 ) -> dict[str, Any]:
+
+    def phase(text: str) -> None:
+        if on_phase is not None:
+            on_phase(text)
+
     budget = Config().inspection_budget  # the node's default
     timed = _TimedInspector(default_detectors(), budget=budget)
     plain = Inspector(default_detectors(), budget=budget)
-    builder = BlockBuilder(chain, max_txs=block_txs)
+    builder = BlockBuilder(chain, max_txs=block_txs, inspector=plain)
 
     # -- setup, before the clock ----------------------------------------------------------
-    if on_phase is not None:
-        on_phase("deploying and seeding the contracts")
-    fees = Fees(max_fee=100 * GWEI, priority=GWEI)
-    plan = plan_setup(
-        accounts.signers, [0] * len(accounts.signers), max_fee=fees.max_fee,
-        priority=fees.priority,
-    )  # fmt: skip
-    for phase in plan.phases:
-        pending = _decode(phase)
-        while pending:
-            built, _ = _build(builder, plain, pending)
-            bad = [_describe(tx, {}) for tx in built.invalid] + [
-                f"{_describe(tx, {})}: {v.reason}" for tx, v in built.held
-            ]
-            bad += [_describe(t, {}) for t, r in zip(built.txs, built.receipts, strict=True)
-                    if r.status != 1]  # fmt: skip
-            if bad or not built.txs:
-                raise BenchError(f"in-process setup failed: {bad or 'nothing included'}")
-            chain.append(built.block, [tx.raw for tx in built.txs], built.receipts, built.created)
-            done = {tx.hash for tx in built.txs}
-            pending = [tx for tx in pending if tx.hash not in done]
-    state = chain.state_at(chain.head)
-    nonces = [state.get_nonce(a) for a in accounts.addresses]
-
-    if on_phase is not None:
-        on_phase("signing the mixed workload")
-    work = sign_workload(
-        "mixed", accounts, txs=txs, nonces=nonces, fees=fees, to=recipients,
-        contracts=plan.contracts,
-    )  # fmt: skip
-    pending = _decode([w.tx for w in work])
+    phase("deploying and seeding the contracts")
+    contracts = deploy_contracts(chain, builder, accounts)
+    phase("signing the mixed workload")
+    work, pending = sign_mixed(chain, accounts, recipients, contracts, txs=txs)
     kinds = {tx.hash: w.kind for tx, w in zip(pending, work, strict=True)}
 
     # -- the measured part ----------------------------------------------------------------
-    if on_phase is not None:
-        on_phase(f"building blocks ({1 + 2 * rounds} builds each)")
+    phase(f"building blocks ({1 + 2 * rounds} builds each)")
     trace_seconds: dict[bytes, float] = {}
-    cpu = {"timed": 0.0, "on": 0.0, "off": 0.0}
     per_block: list[dict[str, float]] = []
     held: list[str] = []
     invalid: list[str] = []
     failed: dict[str, int] = defaultdict(int)
     differing = 0  # builds of one block that did not include the same transactions
-    blocks = 0
-    included = 0
     while pending:
         with _timed_traces(trace_seconds):
             built, timed_cpu = _build(builder, timed, pending)
@@ -242,13 +196,8 @@ def _measure(
                 best[mode] = min(best[mode], seconds)
                 if [tx.hash for tx in again.txs] != [tx.hash for tx in built.txs]:
                     differing += 1
-        cpu["timed"] += timed_cpu
-        cpu["on"] += best["on"]
-        cpu["off"] += best["off"]
         per_block.append({"txs": len(built.txs), "timed_s": timed_cpu, **best})
-        chain.append(built.block, [tx.raw for tx in built.txs], built.receipts, built.created)
-        blocks += 1
-        included += len(built.txs)
+        append(chain, built)
         for tx, receipt in zip(built.txs, built.receipts, strict=True):
             if receipt.status != 1:
                 failed[kinds[tx.hash]] += 1
@@ -258,12 +207,18 @@ def _measure(
         stuck = {tx.sender for tx, _ in built.held} | {tx.sender for tx in built.invalid}
         if not built.txs and not stuck:
             raise BenchError(f"a block included none of {len(pending)} transactions")
-        done = {tx.hash for tx in built.txs}
-        pending = [tx for tx in pending if tx.hash not in done and tx.sender not in stuck]
+        pending = remaining(pending, built, drop_senders=stuck)
         if progress is not None:
             progress(len(built.txs))
 
     # -- figures --------------------------------------------------------------------------
+    # builder-thread CPU seconds over all blocks: the timed build, and the least of the
+    # rounds with inspection on and off
+    cpu = {
+        mode: sum((b[key] for b in per_block), 0.0)
+        for mode, key in (("timed", "timed_s"), ("on", "on"), ("off", "off"))
+    }
+    included = sum(int(b["txs"]) for b in per_block)
     judge = timed.judge_seconds
     if judge and not trace_seconds:
         raise BenchError(
@@ -300,14 +255,12 @@ def _measure(
     return {
         "txs": txs,
         "block_txs": block_txs,
-        "blocks": blocks,
+        "blocks": len(per_block),
         "rounds": rounds,
         "detectors_run": [d.name for d in timed.detectors],
         "kinds": {kind: row(by_kind[kind]) for kind in KINDS if by_kind.get(kind)},
         "all": row(measured),
         "detectors": detectors,
-        # builder-thread CPU seconds over all blocks: the timed build, and the least of
-        # the rounds with inspection on and off
         "build_cpu_s": {k: round(v, 4) for k, v in cpu.items()},
         "build_per_block": [{k: round(v, 4) for k, v in b.items()} for b in per_block],
         # 1 - throughput on / off of the builder alone

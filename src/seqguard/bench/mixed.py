@@ -16,11 +16,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cache
 
-from eth_abi import encode
+# create_address(sender, nonce): the address of the contract ``sender`` creates (CREATE)
+from eth._utils.address import generate_contract_address as create_address
 
-from seqguard.contracts import load_artifact
+from seqguard.contracts.abi import encode_deploy
 
-from .signer import SignedTx, Signer, keccak, rlp_list
+from .signer import SignedTx, Signer, keccak
 
 # What each sender sends, in order, again and again: a quarter each of ETH transfers,
 # ERC-20 transfers, swaps and lending calls (deposit, borrow, repay).
@@ -76,10 +77,9 @@ def abi_call(signature: str, *args: int | bytes) -> bytes:
     return selector(signature) + b"".join(_word(a) for a in args)
 
 
-def create_address(sender: bytes, nonce: int) -> bytes:
-    """The address of the contract ``sender`` creates with ``nonce`` (CREATE)."""
-    nonce_bytes = nonce.to_bytes((nonce.bit_length() + 7) // 8, "big")
-    return keccak(rlp_list([sender, nonce_bytes]))[-20:]
+def transfer_calldata(to: bytes, amount: int) -> bytes:
+    """``transfer(address,uint256)`` calldata of an ERC-20 transfer."""
+    return abi_call("transfer(address,uint256)", to, amount)
 
 
 def amount_out(amount_in: int, reserve_in: int, reserve_out: int) -> int:
@@ -120,24 +120,23 @@ def plan_setup(
     deployer = signers[0]
     nonce = nonces[0]
     a, b, pair, router, lending = (create_address(deployer.address, nonce + i) for i in range(5))
-    art = _bytecodes()
     creations = [
-        deploy_calldata("SeqBench A", "SQA", TOKEN_SUPPLY),
-        deploy_calldata("SeqBench B", "SQB", TOKEN_SUPPLY),
-        art["Pair"] + _word(a) + _word(b),
-        art["Router"],
-        art["SpotLending"] + _word(a) + _word(b) + _word(pair),
+        encode_deploy("SeqToken", "SeqBench A", "SQA", TOKEN_SUPPLY),
+        encode_deploy("SeqToken", "SeqBench B", "SQB", TOKEN_SUPPLY),
+        encode_deploy("Pair", a, b),
+        encode_deploy("Router"),
+        encode_deploy("SpotLending", a, b, pair),
     ]
     share = TOKEN_SUPPLY // (4 * len(signers))
     calls: list[tuple[bytes, bytes]] = [
-        (a, abi_call("transfer(address,uint256)", pair, POOL_LIQUIDITY)),
-        (b, abi_call("transfer(address,uint256)", pair, POOL_LIQUIDITY)),
+        (a, transfer_calldata(pair, POOL_LIQUIDITY)),
+        (b, transfer_calldata(pair, POOL_LIQUIDITY)),
         (pair, abi_call("mint(address)", deployer.address)),
-        (b, abi_call("transfer(address,uint256)", lending, LENDING_LIQUIDITY)),
+        (b, transfer_calldata(lending, LENDING_LIQUIDITY)),
     ]
     for s in signers[1:]:
-        calls.append((a, abi_call("transfer(address,uint256)", s.address, share)))
-        calls.append((b, abi_call("transfer(address,uint256)", s.address, share)))
+        calls.append((a, transfer_calldata(s.address, share)))
+        calls.append((b, transfer_calldata(s.address, share)))
 
     def sign(signer: Signer, n: int, to: bytes | None, data: bytes, gas: int) -> SignedTx:
         return signer.sign(
@@ -165,21 +164,6 @@ def plan_setup(
     return SetupPlan(MixedContracts(a, b, pair, router, lending), [first, approvals], deployments)
 
 
-@cache
-def _bytecodes() -> dict[str, bytes]:
-    return {
-        name: bytes.fromhex(load_artifact(name)["bytecode"][2:])
-        for name in ("SeqToken", "Pair", "Router", "SpotLending")
-    }
-
-
-def deploy_calldata(name: str, symbol: str, supply: int) -> bytes:
-    """Creation code of a SeqToken minting ``supply`` to its deployer."""
-    return _bytecodes()["SeqToken"] + encode(
-        ["string", "string", "uint256"], [name, symbol, supply]
-    )
-
-
 def kind_of(position: int) -> str:
     """The kind of a sender's ``position``-th transaction of the run."""
     return CYCLE[position % len(CYCLE)]
@@ -192,7 +176,7 @@ def mixed_call(
     if kind == "eth":
         return dest, 1, b""
     if kind == "erc20":
-        return c.token_a, 0, abi_call("transfer(address,uint256)", dest, 1)
+        return c.token_a, 0, transfer_calldata(dest, 1)
     if kind == "swap":
         # alternate directions per sender, and start half of the senders each way
         a_to_b = (position // 4 + sender_index) % 2 == 0

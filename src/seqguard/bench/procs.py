@@ -67,7 +67,9 @@ class NodeProcess(ABC):
 
     kind = "node"
 
-    def __init__(self, workdir: Path, genesis_path: Path, gas_limit: int) -> None:
+    def __init__(
+        self, workdir: Path, genesis_path: Path | None = None, gas_limit: int | None = None
+    ) -> None:
         self.workdir = workdir
         self.genesis_path = genesis_path
         self.gas_limit = gas_limit
@@ -165,27 +167,35 @@ class NodeProcess(ABC):
 
 
 class AnvilProcess(NodeProcess):
+    """anvil with Prague; from ``genesis_path``, with ``block_time`` and ``gas_limit`` when
+    given, else its own dev chain (31337, dev accounts funded), automine, its gas limit."""
+
     kind = "anvil"
 
     def __init__(
-        self, workdir: Path, genesis_path: Path, gas_limit: int, *, binary: Path, block_time: float
+        self,
+        workdir: Path,
+        genesis_path: Path | None = None,
+        gas_limit: int | None = None,
+        *,
+        binary: Path,
+        block_time: float | None = None,
     ) -> None:
         super().__init__(workdir, genesis_path, gas_limit)
         self.binary = binary
         self.block_time = block_time
 
     def command(self) -> list[str]:
-        return [
-            str(self.binary),
-            "--host", "127.0.0.1",
-            "--port", str(self.port),
-            "--init", str(self.genesis_path),
-            "--hardfork", "prague",
-            "--block-time", _num(self.block_time),
-            "--gas-limit", str(self.gas_limit),
-            "--no-request-size-limit",
-            "--quiet",  # seqguard runs at --log-level warning: neither logs per transaction
-        ]  # fmt: skip
+        cmd = [str(self.binary), "--host", "127.0.0.1", "--port", str(self.port)]
+        if self.genesis_path is not None:
+            cmd += ["--init", str(self.genesis_path)]
+        cmd += ["--hardfork", "prague"]
+        if self.block_time is not None:
+            cmd += ["--block-time", _num(self.block_time)]
+        if self.gas_limit is not None:
+            cmd += ["--gas-limit", str(self.gas_limit)]
+        # seqguard runs at --log-level warning: neither logs per transaction
+        return [*cmd, "--no-request-size-limit", "--quiet"]
 
 
 class SeqguardProcess(NodeProcess):

@@ -9,7 +9,7 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
-from .mixed import KIND_TITLES
+from .mixed import KIND_TITLES, KINDS
 from .workload import WORKLOAD_TITLES
 
 NOINSPECT = "seqguard-noinspect"  # seqguard started with inspection disabled
@@ -77,16 +77,15 @@ def ratios(
     latencies (lower is better for seqguard)."""
     out: dict[str, dict[str, float | None]] = {}
     by = {(r["workload"], r["node"]): r for r in median_rows(results)}
-    div = _div
     for workload in dict.fromkeys(r["workload"] for r in results):
         s, a = by.get((workload, node)), by.get((workload, "anvil"))
         if not s or not a:
             continue
         out[workload] = {
-            "tps": div(s["tps"], a["tps"]),
-            "p50": div(s["latency_ms"].get("p50"), a["latency_ms"].get("p50")),
-            "p99": div(s["latency_ms"].get("p99"), a["latency_ms"].get("p99")),
-            "cpu_per_tx": div(s.get("node_cpu_ms_per_tx"), a.get("node_cpu_ms_per_tx")),
+            "tps": _div(s["tps"], a["tps"]),
+            "p50": _div(s["latency_ms"].get("p50"), a["latency_ms"].get("p50")),
+            "p99": _div(s["latency_ms"].get("p99"), a["latency_ms"].get("p99")),
+            "cpu_per_tx": _div(s.get("node_cpu_ms_per_tx"), a.get("node_cpu_ms_per_tx")),
         }
     return out
 
@@ -206,9 +205,7 @@ def inspection_throughput(results: list[dict[str, Any]]) -> dict[str, dict[str, 
                 and (b := per_round.get((w, NOINSPECT, rnd))) is not None
                 and b["tps"]
             ],
-            "complete": all(
-                r["complete"] and not r["receipts_failed"] for r in (on, off) if r is not None
-            ),
+            "complete": all(r["complete"] and not r["receipts_failed"] for r in (on, off)),
         }
     return out
 
@@ -349,3 +346,72 @@ def _cost(cost: float | None, runs: list[float]) -> str:
 
 def _pct(value: float | None) -> str:
     return "-" if value is None else f"{value:.1f}%"
+
+
+# -- rollup ----------------------------------------------------------------------------
+
+
+def print_rollup(console: Console, result: dict[str, Any]) -> None:
+    r = result
+    kinds = ", ".join(f"{KIND_TITLES[k]} {r['kinds'][k]:,}" for k in KINDS if k in r["kinds"])
+    console.print(
+        f"[bold]rollup: {r['txs']:,} mixed txs in {r['blocks']} blocks of {r['block_txs']}, "
+        f"{r['batches']} batch(es) of {r['blocks_per_batch']} blocks; frames of at most "
+        f"{r['max_frame_bytes']:,} bytes; L1: anvil, Prague[/bold]"
+    )
+    console.print(f"({kinds})")
+    table = Table()
+    table.add_column("codec")
+    table.add_column("B/tx", justify="right")
+    table.add_column("framed B/tx", justify="right")
+    table.add_column("frames", justify="right")
+    table.add_column("ratio", justify="right")
+    table.add_column("L1 gas/tx", justify="right")
+    table.add_column("L1 gas/batch", justify="right")
+    table.add_column("vs none", justify="right")
+    table.add_column("compress ms/batch", justify="right")
+    table.add_column("decompress ms/batch", justify="right")
+    table.add_column("notes")
+    for name, c in r["codecs"].items():
+        marks = []
+        if name == r["fewest_bytes"]:
+            marks.append("fewest bytes")
+        if name == r["least_gas"]:
+            marks.append("least gas")
+        if name == r["default_codec"]:
+            marks.append("default")
+        vs = c.get("l1_gas_vs_none")
+        table.add_row(
+            name, _fmt(c["bytes_per_tx"], 1), _fmt(c["frame_bytes_per_tx"], 1), str(c["frames"]),
+            f"{c['ratio']:.2f}x", _fmt(c["l1_gas_per_tx"], 0), _fmt(c["l1_gas_per_batch"]),
+            "-" if vs is None else f"{100 * vs:.1f}%",
+            _fmt(c["compress_ms"], 2), _fmt(c["decompress_ms"], 2), ", ".join(marks),
+        )  # fmt: skip
+    console.print(table)
+    console.print(
+        f"B/tx: the compressed payload per L2 tx, framed: with the frame headers; raw RLP "
+        f"{r['raw_bytes_per_tx']:.1f} B/tx (the signed transactions alone "
+        f"{r['tx_bytes_per_tx']:.1f}); ratio: raw RLP / payload; vs none: L1 gas against "
+        "posting the raw RLP; codec times: the least of "
+        f"{r['compress_rounds']} runs, mean over the batches"
+    )
+    floor = all(c["floor_applies"] for c in r["codecs"].values())
+    exact = all(c["l1_gas_as_expected"] for c in r["codecs"].values())
+    none = r["codecs"]["none"]
+    console.print(
+        f"L1 gas: the receipts' gasUsed {'[green]is' if exact else '[red]is not'} the "
+        f"calldata's price, max(21,000 + 4/16 per zero/non-zero byte, EIP-7623 floor 21,000 + "
+        f"10/40)[/]{', the floor for every codec' if floor else ''} (the batch inbox executes "
+        f"nothing); before Prague the raw RLP would cost "
+        f"{none['l1_gas_standard'] / r['txs']:,.0f} gas/tx, not {none['l1_gas_per_tx']:,.0f}"
+    )
+    v = r["verifier"]
+    b = r["builder"]
+    console.print(
+        f"verifier ({v['codec']} batches from a file DA layer, from genesis): {v['batches']} "
+        f"batches, {v['blocks']} blocks, {v['txs']:,} txs in {v['seconds']:.2f} s: "
+        f"[bold]{v['batches_per_s']:.2f} batches/s[/bold], {v['blocks_per_s']:.1f} blocks/s, "
+        f"{v['txs_per_s']:,.0f} tx/s; head {v['head']['number']} "
+        f"{v['head']['hash'][:12]}… matches the sequencer's "
+        f"[green]ok[/green] (the builder, inspection off: {b['txs_per_s']:,.0f} tx/s)"
+    )

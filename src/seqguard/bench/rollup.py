@@ -1,8 +1,8 @@
 """The rollup suite: what posting the mixed workload costs, per compressor.
 
 The mixed workload's blocks are built in-process with the node's :class:`BlockBuilder`
-on a :class:`Chain` (inspection off; the contracts deployed and seeded first, as in
-:mod:`.latency`) and grouped into batches with the batcher's own ``build_batch``. The
+on a :class:`Chain` (inspection off; the contracts deployed and seeded first, see
+:mod:`.inprocess`) and grouped into batches with the batcher's own ``build_batch``. The
 setup blocks go in a batch of their own that only the verifier reads; every figure
 below is of the workload's batches. For each codec of ``rollup.codec.CODECS``:
 
@@ -30,16 +30,15 @@ import time
 from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import httpx
-from rich.console import Console
-from rich.table import Table
-from trie import HexaryTrie
 
-from seqguard.builder.builder import BlockBuilder, BuiltBlock, FixedTransactions
+from seqguard.builder.builder import BlockBuilder
 from seqguard.chain import Chain
-from seqguard.genesis import Genesis, parse_genesis
+from seqguard.genesis import Genesis
+from seqguard.ingress.validate import floor_data_gas, intrinsic_gas
 from seqguard.rollup import codec, frames
 from seqguard.rollup.batch import Batch
 from seqguard.rollup.batcher import BatcherSettings, build_batch
@@ -49,19 +48,20 @@ from seqguard.rollup.l1 import ANVIL_DEV_KEY, L1Client, batch_inbox_address
 from seqguard.rollup.verifier import Verifier
 from seqguard.rpc.client import RemoteError
 from seqguard.trace.geth import hex_int
-from seqguard.types import Tx
 
-from .latency import _decode
-from .mixed import KIND_TITLES, KINDS, plan_setup
-from .procs import BenchError, NodeProcess
-from .workload import GWEI, Accounts, Fees, make_genesis, sign_workload
+from .inprocess import (
+    append_block,
+    close_on_exit,
+    deploy_contracts,
+    open_chain,
+    remaining,
+    sign_mixed,
+)
+from .procs import AnvilProcess, BenchError
+from .workload import Accounts
 
 MAX_FRAME_BYTES = BatcherSettings().max_frame_bytes  # the node's default
-COMPRESS_ROUNDS = 3
-# Ethereum's calldata pricing: 4/16 gas per zero/non-zero byte, and since Prague
-# (EIP-7623) at least 10 gas per token, a zero byte one token and a non-zero byte four
-TX_BASE_GAS = 21_000
-FLOOR_PER_TOKEN = 10
+COMPRESS_ROUNDS = 3  # compressions and decompressions of each batch; the least time counts
 
 # (task, done, total): a long part of the suite has advanced
 Progress = Callable[[str, int, int], None]
@@ -73,62 +73,27 @@ TASKS = {
 }
 
 
-class L1Anvil(NodeProcess):
+class L1Anvil(AnvilProcess):
     """A fresh anvil as the L1: its own dev chain (31337, dev accounts funded),
     Prague, a block for every transaction (automine)."""
 
     kind = "anvil-l1"
 
-    def __init__(self, workdir: Path, *, binary: Path) -> None:
-        workdir.mkdir(parents=True, exist_ok=True)
-        super().__init__(workdir, genesis_path=Path("-"), gas_limit=0)  # anvil's own genesis
-        self.binary = binary
-
-    def command(self) -> list[str]:
-        return [
-            str(self.binary),
-            "--host", "127.0.0.1",
-            "--port", str(self.port),
-            "--hardfork", "prague",
-            "--quiet",
-        ]  # fmt: skip
-
 
 def calldata_gas(data: bytes) -> tuple[int, int]:
     """(standard, floor) gas of a plain transaction carrying ``data`` to an address
     without code: 21000 + 4/16 per zero/non-zero byte, and EIP-7623's floor of 21000 +
-    10 per token (zero byte 1 token, non-zero byte 4). Prague charges the larger."""
-    zeros = data.count(0)
-    nonzero = len(data) - zeros
-    return (
-        TX_BASE_GAS + 4 * zeros + 16 * nonzero,
-        TX_BASE_GAS + FLOOR_PER_TOKEN * (zeros + 4 * nonzero),
-    )
+    10 per token (zero byte 1 token, non-zero byte 4), as ingress prices it. Prague
+    charges the larger."""
+    shape = SimpleNamespace(data=data, to=b"\0" * 20, access_list=())
+    return intrinsic_gas(shape), floor_data_gas(shape)  # type: ignore[arg-type]
 
 
 def _round(x: float, digits: int = 3) -> float:
-    return round(x, digits) if math.isfinite(x) else x
+    return round(x, digits)
 
 
 # -- the L2 chain ---------------------------------------------------------------------------
-
-
-def _append_block(chain: Chain, builder: BlockBuilder, pending: list[Tx], what: str) -> BuiltBlock:
-    """Build one block of ``pending`` on the head (no inspection) and append it; every
-    transaction must be included or left for a later block, and succeed."""
-    queue = FixedTransactions(pending)
-    built = builder.build(lambda base_fee: queue)
-    bad = [f"0x{tx.hash.hex()} cannot execute" for tx in built.invalid]
-    bad += [
-        f"0x{tx.hash.hex()} failed" for tx, r in zip(built.txs, built.receipts, strict=True)
-        if r.status != 1
-    ]  # fmt: skip
-    if bad or not built.txs:
-        raise BenchError(f"in-process {what}: {bad[:5] or 'a block included nothing'}")
-    chain.append(
-        built.block, [tx.raw for tx in built.txs], built.receipts, built.created, built.inbox
-    )
-    return built
 
 
 def _build_chain(
@@ -143,34 +108,17 @@ def _build_chain(
     """Deploy and seed the mixed workload's contracts, then build ``txs`` of its
     transactions in blocks of ``block_txs``."""
     builder = BlockBuilder(chain, max_txs=block_txs)  # no inspector, no time budget
-    fees = Fees(max_fee=100 * GWEI, priority=GWEI)
-    plan = plan_setup(
-        accounts.signers, [0] * len(accounts.signers), max_fee=fees.max_fee,
-        priority=fees.priority,
-    )  # fmt: skip
-    for phase in plan.phases:
-        pending = _decode(phase)
-        while pending:
-            built = _append_block(chain, builder, pending, "setup")
-            done = {tx.hash for tx in built.txs}
-            pending = [tx for tx in pending if tx.hash not in done]
+    contracts = deploy_contracts(chain, builder, accounts)
     setup_blocks = chain.head.number
-    state = chain.state_at(chain.head)
-    nonces = [state.get_nonce(a) for a in accounts.addresses]
-    work = sign_workload(
-        "mixed", accounts, txs=txs, nonces=nonces, fees=fees, to=recipients,
-        contracts=plan.contracts,
-    )  # fmt: skip
-    pending = _decode([w.tx for w in work])
+    work, pending = sign_mixed(chain, accounts, recipients, contracts, txs=txs)
     seconds = 0.0
     included = 0
     while pending:
         t0 = time.perf_counter()
-        built = _append_block(chain, builder, pending, "workload")
+        built = append_block(chain, builder, pending, "workload")
         seconds += time.perf_counter() - t0
         included += len(built.txs)
-        done = {tx.hash for tx in built.txs}
-        pending = [tx for tx in pending if tx.hash not in done]
+        pending = remaining(pending, built)
         if progress is not None:
             progress("build", included, txs)
     return {
@@ -193,8 +141,6 @@ def measure_rollup(
     gas_limit: int,
     anvil: Path,
     workdir: Path,
-    max_frame_bytes: int = MAX_FRAME_BYTES,
-    rounds: int = COMPRESS_ROUNDS,
     on_phase: Callable[[str], None] | None = None,
     progress: Progress | None = None,
 ) -> dict[str, Any]:
@@ -206,15 +152,8 @@ def measure_rollup(
         if on_phase is not None:
             on_phase(text)
 
-    genesis = parse_genesis(
-        make_genesis(chain_id=accounts.chain_id, addresses=accounts.addresses, gas_limit=gas_limit)
-    )
     with contextlib.ExitStack() as stack:
-        chain = Chain(workdir / "l2", genesis)
-        stack.callback(chain.close)
-        # trie's HexaryTrie caches tries (and so their databases) class-wide: empty the
-        # cache before a chain closes (see .latency)
-        stack.callback(HexaryTrie._cached_create_node_to_db_mapping.cache_clear)
+        chain, genesis = open_chain(stack, workdir / "l2", accounts, gas_limit=gas_limit)
 
         # -- the L2 chain and its batches ---------------------------------------------
         phase("building the L2 chain")
@@ -238,10 +177,10 @@ def measure_rollup(
         # -- codecs: bytes and CPU ------------------------------------------------------
         phase("compressing")
         results: dict[str, dict[str, Any]] = {}
-        payloads: dict[str, list[bytes]] = {}
+        framed: dict[str, list[list[bytes]]] = {}  # codec -> the frames of each batch
         for name in codec.CODECS:
-            payloads[name], results[name] = _measure_codec(
-                name, raws, rounds=rounds, max_frame_bytes=max_frame_bytes, progress=progress,
+            framed[name], results[name] = _measure_codec(
+                name, raws, progress=progress,
                 done=len(raws) * codec.CODECS.index(name), total=len(raws) * len(codec.CODECS),
             )  # fmt: skip
             r = results[name]
@@ -252,9 +191,8 @@ def measure_rollup(
         # -- L1 gas ---------------------------------------------------------------------
         phase("starting anvil as the L1")
         l1 = _post_to_l1(
-            stack, payloads, results, workdir=workdir / "l1", anvil=anvil,
-            chain_id=accounts.chain_id, max_frame_bytes=max_frame_bytes, progress=progress,
-            on_phase=phase,
+            stack, framed, results, workdir=workdir / "l1", anvil=anvil,
+            chain_id=accounts.chain_id, progress=progress, on_phase=phase,
         )  # fmt: skip
         for r in results.values():
             r["l1_gas_per_tx"] = _round(r["l1_gas"] / txs, 1)
@@ -266,8 +204,8 @@ def measure_rollup(
         # -- the verifier ---------------------------------------------------------------
         phase(f"verifier: re-executing ({codec.DEFAULT} batches)")
         verifier = _verify(
-            stack, chain, genesis, setup_batch, batches, payloads[codec.DEFAULT],
-            workdir=workdir, max_frame_bytes=max_frame_bytes, progress=progress,
+            stack, chain, genesis, setup_batch, batches, framed[codec.DEFAULT],
+            workdir=workdir, n_blocks=head - setup_last, n_txs=txs, progress=progress,
         )  # fmt: skip
 
     fewest_bytes = min(results, key=lambda n: results[n]["frame_bytes"])
@@ -276,8 +214,8 @@ def measure_rollup(
         "txs": txs,
         "block_txs": block_txs,
         "blocks_per_batch": blocks_per_batch,
-        "max_frame_bytes": max_frame_bytes,
-        "compress_rounds": rounds,
+        "max_frame_bytes": MAX_FRAME_BYTES,
+        "compress_rounds": COMPRESS_ROUNDS,
         "kinds": built["kinds"],
         "setup_blocks": setup_last,
         "blocks": head - setup_last,
@@ -307,14 +245,12 @@ def _measure_codec(
     name: str,
     raws: list[bytes],
     *,
-    rounds: int,
-    max_frame_bytes: int,
     progress: Progress | None,
     done: int,
     total: int,
-) -> tuple[list[bytes], dict[str, Any]]:
-    """Each batch compressed and decompressed ``rounds`` times (the least time of each
-    counts); the payloads, and the figures."""
+) -> tuple[list[list[bytes]], dict[str, Any]]:
+    """Each batch compressed and decompressed :data:`COMPRESS_ROUNDS` times (the least
+    time of each counts); the frames of each batch's payload, and the figures."""
     payloads: list[bytes] = []
     compress_s: list[float] = []
     decompress_s: list[float] = []
@@ -322,11 +258,11 @@ def _measure_codec(
         gc.collect()
         best_c = best_d = math.inf
         payload = b""
-        for _ in range(rounds):
+        for _ in range(COMPRESS_ROUNDS):
             t0 = time.perf_counter()
             payload = codec.compress(raw, name)
             best_c = min(best_c, time.perf_counter() - t0)
-        for _ in range(rounds):
+        for _ in range(COMPRESS_ROUNDS):
             t0 = time.perf_counter()
             back = codec.decompress(payload)
             best_d = min(best_d, time.perf_counter() - t0)
@@ -337,9 +273,9 @@ def _measure_codec(
         decompress_s.append(best_d)
         if progress is not None:
             progress("compress", done + i + 1, total)
-    parts = [frames.split(p, max_frame_bytes) for p in payloads]
+    parts = [frames.split(p, MAX_FRAME_BYTES) for p in payloads]
     raw_mb = sum(len(r) for r in raws) / 1e6
-    return payloads, {
+    return parts, {
         "payload_bytes": sum(len(p) for p in payloads),
         "frame_bytes": sum(len(f) for fs in parts for f in fs),
         "frames": sum(len(fs) for fs in parts),
@@ -353,30 +289,25 @@ def _measure_codec(
 
 def _post_to_l1(
     stack: contextlib.ExitStack,
-    payloads: dict[str, list[bytes]],
+    framed: dict[str, list[list[bytes]]],
     results: dict[str, dict[str, Any]],
     *,
     workdir: Path,
     anvil: Path,
     chain_id: int,
-    max_frame_bytes: int,
     progress: Progress | None,
     on_phase: Callable[[str], None],
 ) -> dict[str, Any]:
     """Send every codec's frames to the batch inbox of a fresh anvil; sum ``gasUsed``
     into ``results[codec]``."""
-    node = L1Anvil(workdir, binary=anvil)
+    workdir.mkdir(parents=True, exist_ok=True)
+    node = L1Anvil(workdir, binary=anvil)  # anvil's own genesis and gas limit; automine
     stack.callback(node.stop)
     node.start()
     client = L1Client(node.url, ANVIL_DEV_KEY)
     stack.callback(client.close)
     inbox = batch_inbox_address(chain_id)
-    to_post = [
-        (name, frame)
-        for name in codec.CODECS
-        for payload in payloads[name]
-        for frame in frames.split(payload, max_frame_bytes)
-    ]
+    to_post = [(name, frame) for name in codec.CODECS for fs in framed[name] for frame in fs]
     try:
         client_version = client.rpc("web3_clientVersion")
         l1_chain_id = client.chain_id
@@ -422,33 +353,35 @@ def _verify(
     genesis: Genesis,
     setup_batch: Batch,
     batches: list[Batch],
-    payloads: list[bytes],
+    framed: list[list[bytes]],
     *,
     workdir: Path,
-    max_frame_bytes: int,
+    n_blocks: int,
+    n_txs: int,
     progress: Progress | None,
 ) -> dict[str, Any]:
-    """Write the batches to a file DA layer one at a time, and time the verifier's steps
-    over each (after the setup batch, which is verified untimed)."""
+    """Write the batches (``framed``: the frames of each) to a file DA layer one at a
+    time, and time the verifier's steps over each (after the setup batch, which is
+    verified untimed); the batches hold ``n_blocks`` blocks of ``n_txs`` transactions."""
     writer = FileDA(workdir / "da")
     stack.callback(writer.close)
 
-    def post(payload: bytes, batch: Batch) -> None:
-        for frame in frames.split(payload, max_frame_bytes):
+    def post(batch_frames: list[bytes], batch: Batch) -> None:
+        for frame in batch_frames:
             writer.send(writer.prepare_frame(frame))
         last = batch.blocks[-1]
         writer.send(writer.prepare_output(Output(last.number, last.block_hash, last.state_root)))
 
-    post(codec.compress(setup_batch.encode(), codec.DEFAULT), setup_batch)
+    setup_payload = codec.compress(setup_batch.encode(), codec.DEFAULT)
+    post(frames.split(setup_payload, MAX_FRAME_BYTES), setup_batch)
     verifier = Verifier(workdir / "verifier", genesis, FileDA(workdir / "da", writable=False))
-    stack.callback(verifier.close)
-    stack.callback(HexaryTrie._cached_create_node_to_db_mapping.cache_clear)
+    close_on_exit(stack, verifier.close)
     while verifier.step():
         pass
     wall: list[float] = []
     cpu: list[float] = []
-    for i, (payload, batch) in enumerate(zip(payloads, batches, strict=True)):
-        post(payload, batch)
+    for i, (batch_frames, batch) in enumerate(zip(framed, batches, strict=True)):
+        post(batch_frames, batch)
         gc.collect()
         t0, c0 = time.perf_counter(), time.thread_time()
         while verifier.step():
@@ -475,8 +408,6 @@ def _verify(
             f"the verifier read {p.batches} batches and checked {p.outputs} output roots, "
             f"expected {len(batches) + 1} of each"
         )
-    n_blocks = sum(len(b.blocks) for b in batches)
-    n_txs = sum(len(b.txs) for batch in batches for b in batch.blocks)
     seconds = sum(wall)
     return {
         "codec": codec.DEFAULT,
@@ -493,76 +424,3 @@ def _verify(
         "head": {"number": head.number, "hash": "0x" + head.hash.hex()},
         "outputs_checked": p.outputs,
     }
-
-
-# -- the report -----------------------------------------------------------------------------
-
-
-def _n(x: float | None, digits: int = 0) -> str:
-    return "-" if x is None else f"{x:,.{digits}f}"
-
-
-def print_rollup(console: Console, result: dict[str, Any]) -> None:
-    r = result
-    kinds = ", ".join(f"{KIND_TITLES[k]} {r['kinds'][k]:,}" for k in KINDS if k in r["kinds"])
-    console.print(
-        f"[bold]rollup: {r['txs']:,} mixed txs in {r['blocks']} blocks of {r['block_txs']}, "
-        f"{r['batches']} batch(es) of {r['blocks_per_batch']} blocks; frames of at most "
-        f"{r['max_frame_bytes']:,} bytes; L1: anvil, Prague[/bold]"
-    )
-    console.print(f"({kinds})")
-    table = Table()
-    table.add_column("codec")
-    table.add_column("B/tx", justify="right")
-    table.add_column("framed B/tx", justify="right")
-    table.add_column("frames", justify="right")
-    table.add_column("ratio", justify="right")
-    table.add_column("L1 gas/tx", justify="right")
-    table.add_column("L1 gas/batch", justify="right")
-    table.add_column("vs none", justify="right")
-    table.add_column("compress ms/batch", justify="right")
-    table.add_column("decompress ms/batch", justify="right")
-    table.add_column("notes")
-    for name, c in r["codecs"].items():
-        marks = []
-        if name == r["fewest_bytes"]:
-            marks.append("fewest bytes")
-        if name == r["least_gas"]:
-            marks.append("least gas")
-        if name == r["default_codec"]:
-            marks.append("default")
-        vs = c.get("l1_gas_vs_none")
-        table.add_row(
-            name, _n(c["bytes_per_tx"], 1), _n(c["frame_bytes_per_tx"], 1), str(c["frames"]),
-            f"{c['ratio']:.2f}x", _n(c["l1_gas_per_tx"], 0), _n(c["l1_gas_per_batch"]),
-            "-" if vs is None else f"{100 * vs:.1f}%",
-            _n(c["compress_ms"], 2), _n(c["decompress_ms"], 2), ", ".join(marks),
-        )  # fmt: skip
-    console.print(table)
-    console.print(
-        f"B/tx: the compressed payload per L2 tx, framed: with the frame headers; raw RLP "
-        f"{r['raw_bytes_per_tx']:.1f} B/tx (the signed transactions alone "
-        f"{r['tx_bytes_per_tx']:.1f}); ratio: raw RLP / payload; vs none: L1 gas against "
-        "posting the raw RLP; codec times: the least of "
-        f"{r['compress_rounds']} runs, mean over the batches"
-    )
-    floor = all(c["floor_applies"] for c in r["codecs"].values())
-    exact = all(c["l1_gas_as_expected"] for c in r["codecs"].values())
-    none = r["codecs"]["none"]
-    console.print(
-        f"L1 gas: the receipts' gasUsed {'[green]is' if exact else '[red]is not'} the "
-        f"calldata's price, max(21,000 + 4/16 per zero/non-zero byte, EIP-7623 floor 21,000 + "
-        f"10/40)[/]{', the floor for every codec' if floor else ''} (the batch inbox executes "
-        f"nothing); before Prague the raw RLP would cost "
-        f"{none['l1_gas_standard'] / r['txs']:,.0f} gas/tx, not {none['l1_gas_per_tx']:,.0f}"
-    )
-    v = r["verifier"]
-    b = r["builder"]
-    console.print(
-        f"verifier ({v['codec']} batches from a file DA layer, from genesis): {v['batches']} "
-        f"batches, {v['blocks']} blocks, {v['txs']:,} txs in {v['seconds']:.2f} s: "
-        f"[bold]{v['batches_per_s']:.2f} batches/s[/bold], {v['blocks_per_s']:.1f} blocks/s, "
-        f"{v['txs_per_s']:,.0f} tx/s; head {v['head']['number']} "
-        f"{v['head']['hash'][:12]}… matches the sequencer's "
-        f"[green]ok[/green] (the builder, inspection off: {b['txs_per_s']:,.0f} tx/s)"
-    )

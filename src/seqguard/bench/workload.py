@@ -12,23 +12,35 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from .mixed import KIND_GAS, MixedContracts, deploy_calldata, kind_of, mixed_call, plan_setup
+from seqguard.contracts.abi import encode_deploy
+
+from .mixed import (
+    KIND_GAS,
+    TOKEN_SUPPLY,
+    MixedContracts,
+    kind_of,
+    mixed_call,
+    plan_setup,
+    transfer_calldata,
+)
 from .procs import BenchError
 from .rpc import RpcClient, is_error
 from .signer import SignedTx, Signer, bench_key, keccak
 
 GWEI = 10**9
 SENDER_BALANCE = 10**6 * 10**18  # 1M ETH each: far more than any run spends
-TOKEN_SUPPLY = 10**30
-TRANSFER_SELECTOR = bytes.fromhex("a9059cbb")  # transfer(address,uint256)
 DEV_KEY = bytes.fromhex(  # account 0 of the test mnemonic: funded on anvil/seqguard dev chains
     "ac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80"
 )
 
 WORKLOADS = ("eth", "erc20", "mixed")
 WORKLOAD_TITLES = {"eth": "ETH transfer", "erc20": "ERC-20 transfer", "mixed": "mixed"}
-# gas limit of each transaction (the same on every node); mixed: per kind, KIND_GAS
-GAS = {"eth": 21_000, "erc20": 80_000}
+# gas limit of each workload's transactions (the same on every node); mixed: per kind
+GAS: dict[str, int | dict[str, int]] = {
+    "eth": KIND_GAS["eth"],
+    "erc20": KIND_GAS["erc20"],
+    "mixed": KIND_GAS,
+}
 
 
 _FORKS_AT_ZERO = [
@@ -71,10 +83,6 @@ def make_genesis(
 def recipients(count: int) -> list[bytes]:
     """Deterministic addresses that receive the transfers (no key is known for them)."""
     return [keccak(b"seqguard-bench-recipient" + i.to_bytes(4, "big"))[-20:] for i in range(count)]
-
-
-def transfer_calldata(to: bytes, amount: int) -> bytes:
-    return TRANSFER_SELECTOR + to.rjust(32, b"\x00") + amount.to_bytes(32, "big")
 
 
 @dataclass(slots=True)
@@ -203,7 +211,7 @@ def setup_token(rpc: RpcClient, accounts: Accounts, *, timeout: float) -> bytes:
     fees = current_fees(rpc)
     (nonce,) = pending_nonces(rpc, [deployer.address])
     deploy = deployer.sign(
-        nonce=nonce, to=None, data=deploy_calldata("SeqBench", "SQB", TOKEN_SUPPLY),
+        nonce=nonce, to=None, data=encode_deploy("SeqToken", "SeqBench", "SQB", TOKEN_SUPPLY),
         gas=3_000_000, max_fee=fees.max_fee, max_priority_fee=fees.priority,
     )  # fmt: skip
     send_raw(rpc, [deploy], "deploying SeqToken")
@@ -268,7 +276,6 @@ class Load:
     workload: str
     lanes: list[list[Batch]]
     count: int
-    gas: int | dict[str, int]
     hashes: list[str] = field(default_factory=list)
     kinds: dict[str, str] = field(default_factory=dict)  # 0x-hash -> kind (mixed)
 
@@ -314,9 +321,8 @@ def sign_workload(
             target, value, data = mixed_call(kind, signer, i, sent[i], contracts, dest)
         else:  # pragma: no cover - checked by the argument parser
             raise ValueError(workload)
-        gas = KIND_GAS[kind] if workload == "mixed" else GAS[workload]
         tx = signer.sign(
-            nonce=nonces[i] + sent[i], to=target, value=value, data=data, gas=gas,
+            nonce=nonces[i] + sent[i], to=target, value=value, data=data, gas=KIND_GAS[kind],
             max_fee=fees.max_fee, max_priority_fee=fees.priority,
         )  # fmt: skip
         out.append(WorkTx(i, tx, kind))
@@ -349,8 +355,7 @@ def build_load(
     lanes_txs: list[list[SignedTx]] = [[] for _ in range(connections)]
     for w in signed:
         lanes_txs[w.sender % connections].append(w.tx)
-    gas = KIND_GAS if workload == "mixed" else GAS[workload]
-    load = Load(workload, [], txs, gas)
+    load = Load(workload, [], txs)
     if workload == "mixed":
         load.kinds = {w.tx.hash_hex: w.kind for w in signed}
     next_id = 1

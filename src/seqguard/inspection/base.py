@@ -5,6 +5,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any
 
 from seqguard.trace import Trace
@@ -65,6 +66,10 @@ class Context:
     extra: dict[str, Any] = field(default_factory=dict)
     _memo: dict[tuple[bytes, bytes], bytes | None] = field(default_factory=dict)
 
+    def __post_init__(self) -> None:
+        # several detectors ask who made the same contracts; remotely each answer is RPCs
+        self.creator = cache(self.creator)
+
     def cached_call(self, to: bytes, data: bytes) -> bytes | None:
         key = (to, data)
         if key not in self._memo:
@@ -122,6 +127,7 @@ class Detector(ABC):
     catch and a real incident in their module docstring."""
 
     name: str
+    default_threshold: float = 0.5  # findings below it are recorded, not acted on
 
     @abstractmethod
     def inspect(self, trace: Trace, context: Context) -> list[Finding]:

@@ -14,6 +14,7 @@ from seqguard.inspection.base import Context
 from seqguard.inspection.flows import (
     ZERO,
     booked,
+    erc20,
     find_loans,
     losses,
     paid_in,
@@ -86,7 +87,7 @@ def features(trace: Trace, context: Context) -> dict[str, float]:
     frames = trace.frames
     side = sender_side(trace, context)
     calls = [f for f in frames[1:] if f.kind not in ("CREATE", "CREATE2", "SELFDESTRUCT")]
-    transfers = [t for t in trace.transfers if t.standard == "ERC20"]
+    transfers = erc20(trace)
     out: dict[str, float] = dict.fromkeys(NAMES, 0.0)
     out["frames"] = _log2(len(frames))
     out["depth"] = max((f.depth for f in frames), default=0)
@@ -110,7 +111,7 @@ def features(trace: Trace, context: Context) -> dict[str, float]:
     out["to_is_own"] = float(trace.tx.to in side and trace.tx.to != trace.tx.sender)
     if not trace.success:
         return out
-    loans = find_loans(transfers, side)
+    loans = find_loans(trace, side)
     out["loans"] = len(loans)
     lenders = {loan.lender for loan in loans}
     if len(transfers) >= 2:

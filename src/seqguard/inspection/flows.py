@@ -68,10 +68,31 @@ class Swing:
         return abs(self.extreme - self.before) / self.before
 
 
-def find_loans(transfers: list[TokenTransfer], side: set[bytes]) -> list[Loan]:
+def erc20(trace: Trace) -> list[TokenTransfer]:
+    """The trace's ERC-20 transfers, in log order (listed once per trace)."""
+    if "erc20" not in trace.memo:
+        trace.memo["erc20"] = [t for t in trace.transfers if t.standard == "ERC20"]
+    return trace.memo["erc20"]
+
+
+def parties(trace: Trace) -> frozenset[bytes]:
+    """Every account that called or was called in the transaction (once per trace)."""
+    if "parties" not in trace.memo:
+        trace.memo["parties"] = frozenset(a for f in trace.frames for a in (f.sender, f.address))
+    return trace.memo["parties"]
+
+
+def find_loans(trace: Trace, side: set[bytes]) -> list[Loan]:
     """Tokens an outside account sent the sender's side and got back, at least as much,
     later in the transaction: a flash loan. An account the sender's side also paid in
     another token is a pool it swapped with (bought, then sold back), not a lender."""
+    key = ("loans", frozenset(side))
+    if key not in trace.memo:  # the flash-loan detector and the risk model both ask
+        trace.memo[key] = _find_loans(erc20(trace), side)
+    return trace.memo[key]
+
+
+def _find_loans(transfers: list[TokenTransfer], side: set[bytes]) -> list[Loan]:
     paid_other = {(t.recipient, t.token) for t in transfers if t.sender in side}
     loans = []
     for i, out in enumerate(transfers):
@@ -93,10 +114,11 @@ def pool_swings(
 ) -> list[Swing]:
     """Contracts outside ``exclude`` whose balance of a token moved at least ``threshold``
     (a share of where it started) at some point in the transaction, in log order."""
-    transfers = [t for t in trace.transfers if t.standard == "ERC20"]
+    transfers = erc20(trace)
+    called = {f.address for f in trace.frames}
     swings = []
     for (token, pool), net in token_net(trace).items():
-        if pool in exclude or not any(f.address == pool for f in trace.frames):
+        if pool in exclude or pool not in called:
             continue
         after = context.token_balance(token, pool)
         if after is None or after - net <= 0:
@@ -155,6 +177,13 @@ def side_gains(trace: Trace, side: set[bytes]) -> dict[Asset, int]:
 
     The sender's own ETH counts only when it grew despite the gas it paid.
     """
+    key = ("gains", frozenset(side))
+    if key not in trace.memo:  # three detectors and the risk model ask
+        trace.memo[key] = _side_gains(trace, side)
+    return trace.memo[key]
+
+
+def _side_gains(trace: Trace, side: set[bytes]) -> dict[Asset, int]:
     gains: dict[Asset, int] = defaultdict(int)
     for (token, holder), amount in token_net(trace).items():
         if holder in side:
@@ -246,4 +275,4 @@ def spent_approval(trace: Trace, holder: bytes, token: bytes) -> bool:
 
 def took_part(trace: Trace, account: bytes) -> bool:
     """Did ``account`` call or get called in the transaction?"""
-    return any(f.sender == account or f.address == account for f in trace.frames)
+    return account in parties(trace)

@@ -23,6 +23,15 @@ class SwapLeg:
 
 
 def swap_legs(trace: Trace) -> list[SwapLeg]:
+    """The trace's swaps, per pool (computed once per trace: the sandwich detector and
+    the builder's memory both ask)."""
+    if "swap_legs" in trace.memo:
+        return trace.memo["swap_legs"]
+    trace.memo["swap_legs"] = legs = _swap_legs(trace)
+    return legs
+
+
+def _swap_legs(trace: Trace) -> list[SwapLeg]:
     by_pool: dict[bytes, dict[bytes, int]] = {}
     parties = {trace.tx.sender, trace.tx.to}
     for (token, holder), net in token_net(trace).items():

@@ -45,8 +45,7 @@ class Inspector:
     ) -> None:
         self.detectors = list(detectors)
         self.settings = {
-            d.name: DetectorSettings(threshold=getattr(d, "default_threshold", 0.5))
-            for d in self.detectors
+            d.name: DetectorSettings(threshold=d.default_threshold) for d in self.detectors
         }
         self.settings.update(settings or {})
         self.allow_senders = set(allow_senders)

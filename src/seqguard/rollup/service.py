@@ -13,6 +13,7 @@ from seqguard.rollup.batcher import Batcher, BatcherSettings
 from seqguard.rollup.da.base import DataAvailability
 from seqguard.rollup.da.file import FileDA
 from seqguard.rpc.client import HttpRpc
+from seqguard.trace.geth import hex_bytes
 
 if TYPE_CHECKING:
     from seqguard.node import Node
@@ -21,10 +22,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 INBOX_POLL_SECONDS = 1.0
-
-
-def _address(text: str) -> bytes:
-    return bytes.fromhex(text[2:])
 
 
 def make_da(config: Config, da_dir: Path, *, writable: bool = True) -> DataAvailability | None:
@@ -40,9 +37,9 @@ def make_da(config: Config, da_dir: Path, *, writable: bool = True) -> DataAvail
     client = L1Client(config.l1_rpc, config.l1_key if writable else None)
     return EthereumDA(
         client,
-        _address(config.batch_inbox),
-        _address(config.batcher) if config.batcher else client.address,
-        _address(config.output_oracle),
+        hex_bytes(config.batch_inbox),
+        hex_bytes(config.batcher) if config.batcher else client.address,
+        hex_bytes(config.output_oracle),
         config.l1_start_block,
         config.l1_confirmations,
     )
@@ -56,7 +53,7 @@ def make_inbox(config: Config) -> L1Inbox | None:
 
     return L1Inbox(
         HttpRpc(config.l1_rpc),
-        _address(config.inbox),
+        hex_bytes(config.inbox),
         config.l1_start_block,
         config.l1_confirmations,
     )

@@ -111,7 +111,7 @@ class Trace:
     created: list[bytes] = field(default_factory=list)
     destroyed: list[bytes] = field(default_factory=list)
     # what detectors derive from the trace, computed once per trace (children, flows)
-    memo: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+    memo: dict[Any, Any] = field(default_factory=dict, repr=False, compare=False)
 
     def children(self, index: int) -> list[Frame]:
         kids = self.memo.get("children")

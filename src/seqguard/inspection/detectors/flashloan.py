@@ -25,6 +25,7 @@ from seqguard.inspection.base import BALANCE_OF, Context, Detector, Finding
 from seqguard.inspection.flows import (
     Swing,
     asset_name,
+    erc20,
     find_loans,
     pool_swings,
     sender_side,
@@ -43,11 +44,11 @@ class FlashLoanManipulation(Detector):
     def inspect(self, trace: Trace, context: Context) -> list[Finding]:
         if not trace.success:
             return []
-        transfers = [t for t in trace.transfers if t.standard == "ERC20"]
+        transfers = erc20(trace)
         if len(transfers) < 4:  # a loan, its repayment, and a swap's two legs at least
             return []
         side = sender_side(trace, context)
-        loans = find_loans(transfers, side)
+        loans = find_loans(trace, side)
         if not loans:
             return []
         lenders = {loan.lender for loan in loans}

@@ -83,16 +83,15 @@ class FreshAttackerContract(Detector):
         ]
 
     def _fresh(self, trace: Trace, context: Context) -> set[bytes]:
-        fresh = set(trace.created)
-        for address in {f.address for f in trace.frames} - fresh:
-            made = context.creator(address)
-            if (
-                made is not None
-                and made.creator == trace.tx.sender
-                and context.block_number - made.block_number <= self.recent_blocks
-            ):
-                fresh.add(address)
-        return fresh
+        """The sender's side, less the sender and contracts it deployed long ago."""
+        created = set(trace.created)
+        earlier = sender_side(trace, context) - created - {trace.tx.sender}
+        return created | {
+            address
+            for address in earlier
+            if (made := context.creator(address)) is not None
+            and context.block_number - made.block_number <= self.recent_blocks
+        }
 
     @staticmethod
     def _age(trace: Trace, context: Context, fresh: set[bytes]) -> str:

@@ -78,7 +78,8 @@ class AbnormalOutflow(Detector):
         )
 
     def _finding(self, trace: Trace, loss: Loss, side: set[bytes]) -> Finding:
-        if not took_part(trace, loss.holder):
+        bystander = not took_part(trace, loss.holder)
+        if bystander:
             # an account outside the call tree: its allowance spent by someone else is
             # theft; the token's own logic moving its balance (a lending market seizing
             # a liquidated borrower's collateral) is how such tokens work
@@ -105,7 +106,7 @@ class AbnormalOutflow(Detector):
             "and its books recorded no matching withdrawal or debt"
             + (
                 ""
-                if strong or " took no part" in who
+                if strong or bystander
                 else " (it recorded something else, as a claim or a bridge does)"
             ),
             0.8 if strong else 0.45,

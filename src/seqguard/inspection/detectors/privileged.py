@@ -27,7 +27,7 @@ Signal, from the transaction's net storage writes:
 from __future__ import annotations
 
 from seqguard.inspection.base import Context, Detector, Finding
-from seqguard.inspection.flows import paid_in, sender_side
+from seqguard.inspection.flows import ZERO, paid_in, sender_side
 from seqguard.inspection.slots import (
     CONTROL_SLOTS,
     IMPLEMENTATION,
@@ -37,7 +37,6 @@ from seqguard.inspection.slots import (
 from seqguard.trace import Trace
 
 MASK160 = (1 << 160) - 1
-ZERO = b"\x00" * 20
 
 
 TOTAL_SUPPLY = bytes.fromhex("18160ddd")  # totalSupply()

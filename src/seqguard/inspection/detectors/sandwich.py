@@ -19,6 +19,8 @@ paid. Judged on the nodes that keep this memory (a remote trace has none).
 
 from __future__ import annotations
 
+from itertools import islice
+
 from seqguard.inspection.base import Context, Detector, Finding
 from seqguard.inspection.history import SwapLeg, swap_legs
 from seqguard.trace import Trace
@@ -45,7 +47,7 @@ class Sandwich(Detector):
         recent = context.recent
         if recent is None or not trace.success or len(trace.transfers) < 2:
             return []
-        legs = list(recent.legs)[-self.lookback :]
+        legs = list(islice(reversed(recent.legs), self.lookback))[::-1]  # no copy of all
         for back in swap_legs(trace):
             for i in range(len(legs) - 1, -1, -1):
                 front = legs[i]

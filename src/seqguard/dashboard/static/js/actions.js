@@ -10,7 +10,7 @@ const ACTIONS = {
 };
 
 /** Ask for a reason and run one action on `hash`; resolves to the new record, or null if cancelled. */
-export function act(kind, hash) {
+function act(kind, hash) {
   const [title, method, help] = ACTIONS[kind];
   const dialog = $("action-dialog");
   $("action-title").textContent = `${title} ${short(hash)}`;

@@ -5,7 +5,7 @@ let rpcUrl = new URL("../", window.location.href).href;
 let nextId = 1;
 const SESSION_KEY = "seqguard.session";
 
-export class RpcError extends Error {
+class RpcError extends Error {
   constructor(error) {
     super(error.message || "RPC error");
     this.code = error.code;

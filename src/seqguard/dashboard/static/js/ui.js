@@ -35,7 +35,7 @@ export function short(hex, head = 10, tail = 6) {
 export const isHash = (s) => /^0x[0-9a-fA-F]{64}$/.test(s);
 export const isAddress = (s) => /^0x[0-9a-fA-F]{40}$/.test(s);
 
-export function toBig(value) {
+function toBig(value) {
   if (value === null || value === undefined) return 0n;
   try {
     return BigInt(value);
@@ -146,8 +146,4 @@ export function table(columns, rows, { caption, empty = "Nothing to show.", rowA
 export function section(title, ...children) {
   const id = "s-" + title.toLowerCase().replace(/[^a-z0-9]+/g, "-");
   return h("section", { "aria-labelledby": id }, h("h2", { id }, title), ...children);
-}
-
-export function errorText(err) {
-  return h("p", { class: "error", role: "alert" }, err && err.message ? err.message : String(err));
 }
