@@ -101,8 +101,13 @@ class Session:
         return self._wait(self.send(role, to, artifact, fn, *args, value=value), f"{artifact}.{fn}")
 
     def transfer_eth(self, role: str, to: str, wei: int) -> Outcome:
-        raw, tx_hash = self.env.sign(self._sender(role), to, b"", wei, gas=50_000)
-        return self._wait(self.env.submit(raw, tx_hash), "ETH transfer")
+        """Send ETH and wait; the transfer must succeed."""
+        return self._wait(self.send_eth(role, to, wei), "ETH transfer")
+
+    def send_eth(self, role: str, to: str, wei: int, gas: int = 50_000) -> str:
+        """Send ETH without waiting; the hash."""
+        raw, tx_hash = self.env.sign(self._sender(role), to, b"", wei, gas=gas)
+        return self.env.submit(raw, tx_hash)
 
     def send(self, role: str, to: str, artifact: str, fn: str, *args: Any, value: int = 0,
              gas: int | None = None) -> str:  # fmt: skip

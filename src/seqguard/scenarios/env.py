@@ -15,13 +15,13 @@ from eth_hash.auto import keccak
 from eth_utils import to_checksum_address
 
 from seqguard.contracts.abi import decode_output, encode_call
+from seqguard.genesis import dev_accounts
 from seqguard.rpc.client import HttpRpc, RemoteError
+from seqguard.trace.geth import hex_bytes, hex_int
 
 ETHER = 10**18
 GWEI = 10**9
 TX_QUARANTINED = -32042
-DEV_MNEMONIC = "test test test test test test test test test test test junk"
-Account.enable_unaudited_hdwallet_features()
 
 
 class ScenarioError(RuntimeError):
@@ -47,10 +47,7 @@ class Outcome:
 
 def dev_keys(n: int = 10) -> list[bytes]:
     """Keys of the accounts anvil and a seqguard dev chain fund (the test mnemonic)."""
-    return [
-        bytes(Account.from_mnemonic(DEV_MNEMONIC, account_path=f"m/44'/60'/0'/0/{i}").key)
-        for i in range(n)
-    ]
+    return [key for _, key in dev_accounts(n)]
 
 
 @dataclass
@@ -72,7 +69,7 @@ class Env:
 
     def __post_init__(self) -> None:
         self.rpc = HttpRpc(self.url)
-        self.chain_id = int(self.rpc("eth_chainId"), 16)
+        self.chain_id = hex_int(self.rpc("eth_chainId"))
         self.nonces: dict[str, int] = {}
         self._funder = 0
 
@@ -82,15 +79,13 @@ class Env:
 
     def _nonce(self, account: LocalAccount) -> int:
         if account.address not in self.nonces:
-            self.nonces[account.address] = int(
-                self.rpc("eth_getTransactionCount", account.address, "pending"), 16
+            self.nonces[account.address] = hex_int(
+                self.rpc("eth_getTransactionCount", account.address, "pending")
             )
         return self.nonces[account.address]
 
     def _fees(self) -> tuple[int, int]:
-        base = int(
-            self.rpc("eth_getBlockByNumber", "latest", False).get("baseFeePerGas", "0x0"), 16
-        )
+        base = hex_int(self.rpc("eth_getBlockByNumber", "latest", False).get("baseFeePerGas"))
         return 2 * base + GWEI, GWEI
 
     def sign(self, account: LocalAccount, to: str | None, data: bytes, value: int = 0,
@@ -135,7 +130,7 @@ class Env:
             if "result" in answer and answer["result"]:
                 r = answer["result"]
                 status = "included" if r["status"] == "0x1" else "reverted"
-                return Outcome(tx_hash, label, status, block=int(r["blockNumber"], 16))
+                return Outcome(tx_hash, label, status, block=hex_int(r["blockNumber"]))
             error = answer.get("error")
             if error and error.get("code") == TX_QUARANTINED:
                 record = error.get("data") or {}
@@ -153,11 +148,11 @@ class Env:
     def call(self, to: str, artifact: str, fn: str, *args: Any) -> Any:
         data = encode_call(artifact, fn, *args)
         out = self.rpc("eth_call", {"to": to, "data": "0x" + data.hex()}, "latest")
-        values = decode_output(artifact, fn, len(args), bytes.fromhex(out[2:]))
+        values = decode_output(artifact, fn, len(args), hex_bytes(out))
         return values[0] if len(values) == 1 else values
 
     def balance(self, address: str) -> int:
-        return int(self.rpc("eth_getBalance", address, "latest"), 16)
+        return hex_int(self.rpc("eth_getBalance", address, "latest"))
 
     def register_invariant(self, name: str, contract: str, check: str) -> bool:
         """What the protocol's operators would do; needs the node's admin token."""

@@ -1,4 +1,5 @@
-"""Deploy-and-seed helpers for the protocols in ``contracts/``, shared by scenarios.
+"""Deploy-and-seed helpers for the protocols in ``contracts/``, shared by scenarios, and
+waiting for what a scenario sent.
 
 Amounts are in whole tokens (18 decimals); every token here is a SeqToken minted to
 the team that deploys it.
@@ -7,6 +8,7 @@ the team that deploys it.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from seqguard.scenarios.base import MAX_UINT, Session
 
@@ -23,6 +25,29 @@ def give(s: Session, tok: str, to: str, amount: int, role: str = "team") -> None
 
 def approve(s: Session, role: str, tok: str, spender: str, amount: int = MAX_UINT) -> None:
     s.do(role, tok, "SeqToken", "approve", spender, amount)
+
+
+def fund(s: Session, role: str, tok: str, spender: str, amount: int) -> None:
+    """``role`` gets ``amount`` of ``tok`` from the team and approves ``spender`` for all."""
+    give(s, tok, s.address(role), amount)
+    approve(s, role, tok, spender)
+
+
+def supply(s: Session, role: str, tok: str, to: str, artifact: str, fn: str, amount: int,
+           *extra: Any) -> None:  # fmt: skip
+    """``role`` gets ``amount`` of ``tok`` from the team, approves ``to`` and calls
+    ``fn(amount, *extra)`` on it: a deposit, a mint, a stake."""
+    fund(s, role, tok, to, amount)
+    s.do(role, to, artifact, fn, amount * E, *extra)
+
+
+def landed(s: Session, *tx_hashes: str) -> bool:
+    """Wait until sent transactions are settled (included, reverted or held); whether all
+    were included. The story goes on either way: a bot sells only what its front-run
+    bought, and a vote waits for its proposal, since a node may order one block's
+    transactions from different senders as it likes."""
+    statuses = [s.env.outcome(tx_hash, "wait").status for tx_hash in tx_hashes]
+    return all(status == "included" for status in statuses)
 
 
 def balance(s: Session, tok: str, who: str) -> int:

@@ -16,21 +16,13 @@ from seqguard.scenarios.env import Outcome
 from seqguard.scenarios.protocols import E, approve, give, pool, token
 
 
-def flash_lender(s: Session, tok: str, amount: int) -> str:
-    """A TokenVault over ``tok`` holding ``amount`` from the team, lending it by the flash."""
-    vault = s.deploy("team", "TokenVault", tok, "Flash vault")
+def flash_lender(s: Session, tok: str, amount: int, name: str = "Flash vault") -> str:
+    """A TokenVault over ``tok`` (named ``name``) holding ``amount`` from the team, lending
+    it by the flash."""
+    vault = s.deploy("team", "TokenVault", tok, name)
     approve(s, "team", tok, vault)
     s.do("team", vault, "TokenVault", "deposit", amount * E)
     return vault
-
-
-def supply(s: Session, role: str, tok: str, to: str, artifact: str, fn: str, amount: int,
-           *extra: Any) -> None:  # fmt: skip
-    """``role`` gets ``amount`` of ``tok`` from the team, approves ``to`` and calls
-    ``fn(amount, *extra)`` on it: a deposit, a mint, a stake."""
-    give(s, tok, s.address(role), amount)
-    approve(s, role, tok, to)
-    s.do(role, to, artifact, fn, amount * E, *extra)
 
 
 def attempt(s: Session, role: str, to: str, artifact: str, fn: str, *args: Any,
@@ -133,5 +125,4 @@ __all__ = [
     "lp_market",
     "pegged_pool",
     "rate_market",
-    "supply",
 ]

@@ -1,5 +1,5 @@
-"""Signing, Merkle trees and block waiting for the authorisation, signature, bridge and
-governance scenarios (``attacks/auth.py``, ``benign/auth.py``).
+"""Signing, Merkle trees, a governor and block waiting for the authorisation, signature,
+bridge and governance scenarios (``attacks/auth.py``, ``benign/auth.py``).
 
 Digests are built here byte for byte as the contracts in ``contracts/Signatures.sol``,
 ``Bridges.sol`` and ``Distribution.sol`` build them, and signed with the role's key.
@@ -15,6 +15,8 @@ from eth_hash.auto import keccak
 from eth_utils import to_checksum_address
 
 from seqguard.scenarios.base import Session
+from seqguard.scenarios.protocols import give, supply, token
+from seqguard.trace.geth import hex_int
 
 DOMAIN_TYPE = keccak(
     b"EIP712Domain(string name,string version,uint256 chainId,address verifyingContract)"
@@ -40,6 +42,12 @@ def sign_digest(s: Session, role: str, digest: bytes) -> bytes:
 def eth_signed(message_hash: bytes) -> bytes:
     """What ``personal_sign`` signs for a 32-byte message."""
     return keccak(b"\x19Ethereum Signed Message:\n32" + message_hash)
+
+
+def payout_voucher(s: Session, to: str, amount: int) -> bytes:
+    """The PayoutDesk server's signature of keccak256(abi.encodePacked(to, amount))."""
+    packed = bytes.fromhex(to[2:]) + amount.to_bytes(32, "big")
+    return sign_digest(s, "server", eth_signed(keccak(packed)))
 
 
 def domain_separator(s: Session, name: str, contract: str) -> bytes:
@@ -121,6 +129,11 @@ def airdrop_leaf(index: int, account: str, amount: int) -> bytes:
     )
 
 
+def address_word(address: str) -> bytes:
+    """An address as a bytes32 word (left-padded), as a bridge names a recipient."""
+    return b"\x00" * 12 + bytes.fromhex(address[2:])
+
+
 def bridge_message(s: Session, bridge: str, nonce: int, token: str, recipient: str,
                    amount: int) -> bytes:  # fmt: skip
     """A ReplicaBridge message paying ``amount`` of ``token`` to ``recipient`` here."""
@@ -141,9 +154,29 @@ def bridge_update(s: Session, role: str, bridge: str, old_root: bytes, new_root:
     return sign_digest(s, role, eth_signed(digest))
 
 
+# -- governance ---------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Governance:
+    governor: str
+    gov: str  # the stake token
+    usd: str  # the treasury's token
+
+
+def silo_governor(s: Session, stakes: dict[str, int], *, gov_supply: int, voting_blocks: int,
+                  emergency_delay: int = 1, treasury: int = 10_000) -> Governance:  # fmt: skip
+    """A SiloGovernor over a new GOV token holding a ``treasury`` of USD, with ``stakes``
+    (role -> GOV) staked by their holders."""
+    gov, usd = token(s, "GOV", supply=gov_supply), token(s, "USD")
+    governor = s.deploy("team", "SiloGovernor", gov, voting_blocks, emergency_delay)
+    give(s, usd, governor, treasury)
+    for role, stake in stakes.items():
+        supply(s, role, gov, governor, "SiloGovernor", "deposit", stake)
+    return Governance(governor, gov, usd)
+
+
 # -- time ------------------------------------------------------------------------------
 def block_number(s: Session) -> int:
-    return int(s.env.rpc("eth_blockNumber"), 16)
+    return hex_int(s.env.rpc("eth_blockNumber"))
 
 
 def wait_past(s: Session, block: int, role: str = "keeper") -> None:
@@ -151,11 +184,3 @@ def wait_past(s: Session, block: int, role: str = "keeper") -> None:
     nodes that seal a block per transaction, as anvil and a ``--block-time 0`` seqguard)."""
     while block_number(s) <= block:
         s.transfer_eth(role, s.address(role), 1)
-
-
-def landed(s: Session, *tx_hashes: str) -> None:
-    """Wait until critical transactions are settled before sending ones that depend on
-    them from other roles (a vote needs the proposal): a node may order one block's
-    transactions from different senders as it likes."""
-    for tx_hash in tx_hashes:
-        s.env.outcome(tx_hash, "wait")

@@ -51,11 +51,6 @@ def sandwich_front_run(reserve_in: int, reserve_out: int, victim_in: int, victim
     return low
 
 
-def wait(s: Session, tx_hash: str, label: str) -> str:
-    """Wait for a sent transaction; what became of it (the story goes on either way)."""
-    return s.env.outcome(tx_hash, label).status
-
-
 @dataclass
 class HookMarket:
     """A HookLending market taking USD collateral and lending AMP (a token with an

@@ -35,8 +35,8 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from seqguard.inspection import Inspector
-from seqguard.inspection.detectors import default_detectors
-from seqguard.inspection.features import NAMES, features
+from seqguard.inspection.detectors import RiskModel, default_detectors
+from seqguard.inspection.features import NAMES, vector
 from seqguard.inspection.model import DEFAULT_MODEL, Tree, TreeModel
 from seqguard.inspection.remote import remote_trace_and_context
 from seqguard.rpc.client import HttpRpc
@@ -45,7 +45,7 @@ from seqguard.scenarios.env import Env
 from seqguard.scenarios.runner import run_scenario
 from seqguard.scenarios.workload import Workload
 
-THRESHOLD = 0.8  # the detector's default threshold: recall and false positives are at it
+THRESHOLD = RiskModel.default_threshold  # recall and false positives are measured at it
 MODEL_PATH = Path(__file__).resolve().parent.parent / "inspection" / "models" / DEFAULT_MODEL
 
 
@@ -146,9 +146,9 @@ def collect(url: str, seeds: int, workload: int, progress: Progress) -> list[Row
     tracing = progress.add_task("tracing", total=len(labelled))
     for tx, scenario, group, label in labelled:
         trace, context = remote_trace_and_context(rpc, tx)
-        values = features(trace, context)
+        x = vector(trace, context)
         held = rules.judge(trace, context).action != "allow"
-        rows.append(Row(tx, scenario, group, label, [values[n] for n in NAMES], held))
+        rows.append(Row(tx, scenario, group, label, x, held))
         progress.advance(tracing)
     return rows
 

@@ -17,7 +17,8 @@ from dataclasses import dataclass, field
 
 from seqguard.scenarios.base import MAX_UINT, Session
 from seqguard.scenarios.env import Env, Outcome
-from seqguard.scenarios.protocols import E, Market, market
+from seqguard.scenarios.protocols import E, Market, give, market
+from seqguard.scenarios.protocols_markets import amount_out, reserves
 
 KINDS = {  # kind -> weight in the mix
     "eth-transfer": 20,
@@ -42,8 +43,6 @@ class _Cast:
 @dataclass
 class _User:
     role: str
-    usd: int = 10_000
-    col: int = 10_000
     shares: int = 0
     collateral: int = 0
     debt: int = 0
@@ -68,7 +67,7 @@ class Workload:
         self.m = m = market(s, vault_usd=20_000, lending_usd=50_000)
         for u in self.people:
             for tok in (m.usd, m.col):
-                s.do("team", tok, "SeqToken", "transfer", s.address(u.role), 10_000 * E)
+                give(s, tok, s.address(u.role), 10_000)
             for tok, spender in ((m.usd, m.router), (m.col, m.router), (m.usd, m.vault),
                                  (m.col, m.lending), (m.usd, m.lending)):  # fmt: skip
                 s.send(u.role, tok, "SeqToken", "approve", spender, MAX_UINT)
@@ -82,11 +81,10 @@ class Workload:
         u = rng.choice(self.people)
         other = rng.choice(self.people)
         if kind == "eth-transfer":
-            return kind, self._eth(u.role, s.address(other.role), rng.randint(1, 10**6) * 10**12)
+            wei = rng.randint(1, 10**6) * 10**12
+            return kind, s.send_eth(u.role, s.address(other.role), wei, gas=21_000)
         if kind == "token-transfer":
             amount = rng.randint(1, 50)
-            u.usd -= amount
-            other.usd += amount
             return kind, s.send(
                 u.role, m.usd, "SeqToken", "transfer", s.address(other.role), amount * E
             )
@@ -94,10 +92,6 @@ class Workload:
             pair = rng.choice((m.pair, m.pair2))
             usd_in = rng.random() < 0.5
             amount = rng.randint(1, 20)
-            if usd_in:
-                u.usd -= amount
-            else:
-                u.col -= amount
             tok = m.usd if usd_in else m.col
             return kind, s.send(u.role, m.router, "Router", "swapExactIn", pair, tok, amount * E, 0,
                                 s.address(u.role))  # fmt: skip
@@ -107,7 +101,6 @@ class Workload:
                 u.shares -= shares
                 return kind, s.send(u.role, m.vault, "TokenVault", "redeem", shares * E)
             amount = rng.randint(1, 50)
-            u.usd -= amount
             u.shares += amount // 2  # shares are worth at least one USD: a safe floor
             return kind, s.send(u.role, m.vault, "TokenVault", "deposit", amount * E)
         if kind == "lending":
@@ -120,7 +113,6 @@ class Workload:
                 u.debt += amount
                 return kind, s.send(u.role, m.lending, "SpotLending", "borrow", amount * E)
             amount = rng.randint(10, 100)
-            u.col -= amount
             u.collateral += amount
             return kind, s.send(u.role, m.lending, "SpotLending", "deposit", amount * E)
         if kind == "approve":
@@ -128,29 +120,21 @@ class Workload:
                                 rng.randint(1, 1000) * E)  # fmt: skip
         return self._arbitrage()
 
-    def _eth(self, role: str, to: str, wei: int) -> str:
-        raw, tx_hash = self.env.sign(self.session._sender(role), to, b"", wei, gas=21_000)
-        return self.env.submit(raw, tx_hash)
-
     def _arbitrage(self) -> tuple[str, str] | None:
         """Close the gap between the pools if a loan of 5-40 USD makes a profit now."""
         assert self.m is not None
         m, s = self.m, self.session
         if self.sent:  # price the gap on a settled state, not one swaps in flight will move
             self.env.outcome(self.sent[-1][0], "sync", timeout=5)
-        prices = []
-        for pair in (m.pair, m.pair2):
-            r0, r1 = s.call(pair, "Pair", "getReserves")
-            col_first = s.call(pair, "Pair", "token0").lower() == m.col.lower()
-            prices.append((r0, r1) if col_first else (r1, r0))  # (col, usd)
+        prices = [reserves(s, pair, m.col) for pair in (m.pair, m.pair2)]  # (col, usd)
         (c0, u0), (c1, u1) = prices
         cheap, dear, (cc, cu), (dc, du) = (
             (m.pair, m.pair2, prices[0], prices[1]) if u0 * c1 < u1 * c0
             else (m.pair2, m.pair, prices[1], prices[0])
         )  # fmt: skip
         for loan in (40 * E, 20 * E, 5 * E):
-            bought = loan * 997 * cc // (cu * 1000 + loan * 997)
-            back = bought * 997 * du // (dc * 1000 + bought * 997)
+            bought = amount_out(loan, cu, cc)
+            back = amount_out(bought, dc, du)
             if back > loan + loan * 9 // 10_000 + E // 100:
                 tx_hash = s.send("arbitrageur", self.arb, "FlashArbitrage", "run", cheap, dear,
                                  m.col, loan)  # fmt: skip

@@ -6,14 +6,13 @@ so on a node that lets it through the theft has really happened."""
 from __future__ import annotations
 
 from seqguard.scenarios.base import ATTACK, Scenario, Session
-from seqguard.scenarios.protocols import E, give, token
+from seqguard.scenarios.protocols import E, give, supply, token
 from seqguard.scenarios.protocols_accounting import (
     attempt,
     flash_lender,
     lp_market,
     pegged_pool,
     rate_market,
-    supply,
 )
 
 

@@ -4,23 +4,16 @@ borrowed votes, and the low-level bugs that hand out what was never paid for
 
 from __future__ import annotations
 
-from eth_hash.auto import keccak
-
 from seqguard.contracts.abi import encode_call
 from seqguard.scenarios.base import ATTACK, MAX_UINT, Scenario, Session
-from seqguard.scenarios.protocols import E, approve, balance, give, pool, token
+from seqguard.scenarios.protocols import E, balance, fund, give, pool, supply, token
 from seqguard.scenarios.protocols_auth import (
+    address_word,
     bridge_message,
-    eth_signed,
-    sign_digest,
+    payout_voucher,
+    silo_governor,
     wait_past,
 )
-
-
-def _voucher(s: Session, to: str, amount: int) -> bytes:
-    """The PayoutDesk server's signature of keccak256(abi.encodePacked(to, amount))."""
-    packed = bytes.fromhex(to[2:]) + amount.to_bytes(32, "big")
-    return sign_digest(s, "server", eth_signed(keccak(packed)))
 
 
 class PayoutVoucherReplay(Scenario):
@@ -41,9 +34,10 @@ class PayoutVoucherReplay(Scenario):
         # the desk's server settles off-chain balances with vouchers: alice redeems hers,
         # and the attacker, a player like her, is owed 100 USD
         alice = s.address("alice")
-        s.do("alice", desk, "PayoutDesk", "redeem", alice, 250 * E, _voucher(s, alice, 250 * E))
+        s.do("alice", desk, "PayoutDesk", "redeem", alice, 250 * E,
+             payout_voucher(s, alice, 250 * E))  # fmt: skip
         amount = 100 * E
-        voucher = _voucher(s, s.address("attacker"), amount)
+        voucher = payout_voucher(s, s.address("attacker"), amount)
         replayer = s.deploy("attacker", "VoucherReplayer")
         s.critical("attacker", replayer, "VoucherReplayer", "run", desk, amount, voucher,
                    gas=8_000_000)  # fmt: skip
@@ -88,10 +82,9 @@ class BridgeZeroRoot(Scenario):
         usd = token(s, "USD")
         bridge = s.deploy("team", "ReplicaBridge", s.address("updater"), 0, b"\x00" * 32)
         for role, amount in (("alice", 4000), ("bob", 2500), ("carol", 3500)):
-            give(s, usd, s.address(role), amount)
-            approve(s, role, usd, bridge)
-            recipient = b"\x00" * 12 + bytes.fromhex(s.address(role)[2:])
-            s.do(role, bridge, "ReplicaBridge", "send", usd, amount * E, recipient)
+            fund(s, role, usd, bridge, amount)
+            s.do(role, bridge, "ReplicaBridge", "send", usd, amount * E,
+                 address_word(s.address(role)))  # fmt: skip
         loot = balance(s, usd, bridge)
         forged = bridge_message(s, bridge, 7, usd, s.address("attacker"), loot)
         s.critical("attacker", bridge, "ReplicaBridge", "process", forged)
@@ -109,17 +102,11 @@ class FlashLoanGovernance(Scenario):
     detectors = ("flash-loan-manipulation", "fresh-contract")
 
     def run(self, s: Session) -> None:
-        gov, usd = token(s, "GOV", supply=10**7), token(s, "USD")
-        governor = s.deploy("team", "SiloGovernor", gov, 20, 1)
-        give(s, usd, governor, 10_000)  # the DAO's treasury
-        for role, stake in (("h1", 120_000), ("h2", 100_000), ("h3", 80_000)):
-            give(s, gov, s.address(role), stake)
-            approve(s, role, gov, governor)
-            s.do(role, governor, "SiloGovernor", "deposit", stake * E)
+        holders = {"h1": 120_000, "h2": 100_000, "h3": 80_000}
+        g = silo_governor(s, holders, gov_supply=10**7, voting_blocks=20)  # 10,000 USD treasury
+        governor, gov, usd = g.governor, g.gov, g.usd
         lender = s.deploy("team", "TokenVault", gov, "Vault GOV")  # lenders earn flash fees
-        give(s, gov, s.address("lp"), 700_000)
-        approve(s, "lp", gov, lender)
-        s.do("lp", lender, "TokenVault", "deposit", 700_000 * E)
+        supply(s, "lp", gov, lender, "TokenVault", "deposit", 700_000)
         raid = s.deploy("attacker", "GovernanceRaid", governor, lender)
         give(s, gov, raid, 1000)  # bought on the market
         steal = encode_call("SeqToken", "transfer", raid, 10_000 * E)
@@ -145,8 +132,7 @@ class DelegatecallToCallerCode(Scenario):
         handler = s.deploy("team", "SwapHandler")
         victims = []
         for role, held in (("u1", 1000), ("u2", 2500), ("u3", 400)):
-            give(s, usd, s.address(role), held)
-            approve(s, role, usd, proxy)
+            fund(s, role, usd, proxy, held)
             swap = encode_call("SwapHandler", "swap", pair, usd, 10 * E, 0)
             s.do(role, proxy, "ComboProxy", "batchExec", [handler], [swap])
             victims.append(s.address(role))

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from seqguard.scenarios.base import ATTACK, Scenario, Session
-from seqguard.scenarios.protocols import E, approve, give, pool, token
+from seqguard.scenarios.protocols import E, fund, give, landed, pool, supply, token
+from seqguard.scenarios.protocols_accounting import flash_lender
 from seqguard.scenarios.protocols_markets import (
     flash_swap_data,
     hook_market,
     quote,
     reserves,
     sandwich_front_run,
-    wait,
     with_slippage,
 )
 
@@ -35,18 +35,17 @@ class SandwichAttack(Scenario):
         pair = pool(s, col, usd, 10_000, 10_000)
         router = s.deploy("team", "Router")
         victim_in = 500 * E
-        give(s, usd, s.address("victim"), 500)
-        approve(s, "victim", usd, router)
+        fund(s, "victim", usd, router, 500)
         bot = s.deploy("attacker", "SandwichBot")
         give(s, usd, bot, 1000)
         # the bot sees the victim's pending swap and its minimum, and sizes its front-run
         victim_min = with_slippage(quote(s, pair, usd, victim_in), 5)
         front = sandwich_front_run(*reserves(s, pair, usd), victim_in, victim_min)
         h = s.send("attacker", bot, "SandwichBot", "frontRun", pair, usd, front)
-        landed = wait(s, h, "front-run") == "included"
+        front_ran = landed(s, h)
         s.do("victim", router, "Router", "swapExactIn", pair, usd, victim_in, victim_min,
              s.address("victim"))  # fmt: skip
-        if landed:  # a bot sells only what its front-run bought
+        if front_ran:  # a bot sells only what its front-run bought
             s.critical("attacker", bot, "SandwichBot", "backRun", pair, usd)
 
 
@@ -59,7 +58,7 @@ class TokenHookReentrancy(Scenario):
     name = "token-hook-reentrancy"
     kind = ATTACK
     category = "reentrancy"
-    detectors = ("fresh-contract",)  # reentrancy looks for ETH payouts only
+    detectors = ("reentrancy", "fresh-contract")  # reentrancy counts token payouts too
 
     def run(self, s: Session) -> None:
         m = hook_market(s)
@@ -84,9 +83,7 @@ class BalanceOracleDonation(Scenario):
 
     def run(self, s: Session) -> None:
         usd, col = token(s, "USD"), token(s, "COL")
-        lender = s.deploy("team", "TokenVault", usd, "Vault USD")
-        approve(s, "team", usd, lender)
-        s.do("team", lender, "TokenVault", "deposit", 10_000 * E)
+        lender = flash_lender(s, usd, 10_000, name="Vault USD")
         pair = pool(s, col, usd, 1000, 1000)
         lending = s.deploy("team", "BalanceOracleLending", col, usd, pair)
         give(s, usd, lending, 1000)
@@ -139,9 +136,7 @@ class RoundingWithdrawLoop(Scenario):
         give(s, usd, drain, 100)
         s.do("attacker", drain, "RoundingDrain", "seed", 100 * E)
         for saver, amount in (("alice", 3000), ("bob", 2000)):
-            give(s, usd, s.address(saver), amount)
-            approve(s, saver, usd, vault)
-            s.do(saver, vault, "RoundingVault", "deposit", amount * E)
+            supply(s, saver, usd, vault, "RoundingVault", "deposit", amount)
         s.critical("attacker", drain, "RoundingDrain", "run", 200, gas=6_000_000)
 
 
@@ -161,15 +156,11 @@ class AggregatorSharePrice(Scenario):
 
     def run(self, s: Session) -> None:
         usd, col = token(s, "USD"), token(s, "COL")
-        lender = s.deploy("team", "TokenVault", usd, "Vault USD")
-        approve(s, "team", usd, lender)
-        s.do("team", lender, "TokenVault", "deposit", 30_000 * E)
+        lender = flash_lender(s, usd, 30_000, name="Vault USD")
         pair = pool(s, col, usd, 10_000, 10_000)
         aggregator = s.deploy("team", "YieldAggregator", usd, pair)
         for saver, amount in (("alice", 4000), ("bob", 2000)):
-            give(s, usd, s.address(saver), amount)
-            approve(s, saver, usd, aggregator)
-            s.do(saver, aggregator, "YieldAggregator", "deposit", amount * E)
+            supply(s, saver, usd, aggregator, "YieldAggregator", "deposit", amount)
         s.do("team", aggregator, "YieldAggregator", "invest", 4000 * E)
         attacker = s.deploy("attacker", "AggregatorPriceAttack", lender, aggregator)
         s.critical("attacker", attacker, "AggregatorPriceAttack", "run", 25_000 * E, 2000 * E)
@@ -187,9 +178,8 @@ class InitializerFrontRun(Scenario):
     name = "initializer-front-run"
     kind = ATTACK
     category = "access-control"
-    # none of the current set: privileged-change weighs only the pool's ETH, and
-    # abnormal-outflow spares a contract whose owner() is the sender's side afterwards
-    detectors = ()
+    # privileged-change: an initializer run on a pool already in use, paying out tokens
+    detectors = ("privileged-change",)
 
     def run(self, s: Session) -> None:
         usd = token(s, "USD")

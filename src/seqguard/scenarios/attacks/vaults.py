@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from seqguard.contracts.abi import encode_call
 from seqguard.scenarios.base import ATTACK, Scenario, Session
-from seqguard.scenarios.protocols import E, approve, give, market
+from seqguard.scenarios.protocols import E, fund, give, market
 
 
 class EtherVaultReentrancy(Scenario):
@@ -72,8 +72,7 @@ class ApprovalTheftThroughRouter(Scenario):
 
     def run(self, s: Session) -> None:
         m = market(s)
-        give(s, m.usd, s.address("victim"), 500)
-        approve(s, "victim", m.usd, m.router)
+        fund(s, "victim", m.usd, m.router, 500)
         steal = encode_call(
             "SeqToken", "transferFrom", s.address("victim"), s.address("attacker"), 500 * E
         )

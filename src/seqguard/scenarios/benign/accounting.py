@@ -5,14 +5,13 @@ some of the shape of the attacks on the same contracts."""
 from __future__ import annotations
 
 from seqguard.scenarios.base import BENIGN, MAX_UINT, Scenario, Session
-from seqguard.scenarios.protocols import E, approve, give, pool, token
+from seqguard.scenarios.protocols import E, fund, give, pool, supply, token
 from seqguard.scenarios.protocols_accounting import (
     add_liquidity,
     flash_lender,
     lp_market,
     pegged_pool,
     rate_market,
-    supply,
 )
 
 
@@ -32,13 +31,11 @@ class LiquidationAfterPriceDrop(Scenario):
         supply(s, "borrower", m.col, m.market, "RateMarket", "mint", 100)
         s.do("borrower", m.market, "RateMarket", "borrow", 700 * E)  # limit 750 at 10 USD
         router = s.deploy("team", "Router")
-        give(s, m.col, s.address("whale"), 1500)
-        approve(s, "whale", m.col, router)
+        fund(s, "whale", m.col, router, 1500)
         s.do("whale", router, "Router", "swapExactIn", m.pair, m.col, 1500 * E, 0,
              s.address("whale"))  # fmt: skip
         bot = s.deploy("liquidator", "LiquidationBot")
-        give(s, m.usd, s.address("liquidator"), 350)
-        approve(s, "liquidator", m.usd, bot)
+        fund(s, "liquidator", m.usd, bot, 350)
         s.critical("liquidator", bot, "LiquidationBot", "liquidate", m.market,
                    s.address("borrower"), 350 * E)  # fmt: skip
 
@@ -55,8 +52,7 @@ class FirstDepositIntoEmptyVault(Scenario):
         usd = token(s, "USD")
         vault = s.deploy("team", "ShareVault", usd, "Vault USD", s.address("team"))
         for role, amount in (("alice", 1000), ("bob", 250)):
-            give(s, usd, s.address(role), amount)
-            approve(s, role, usd, vault)
+            fund(s, role, usd, vault, amount)
         s.critical("alice", vault, "ShareVault", "deposit", 1000 * E, s.address("alice"))
         s.critical("bob", vault, "ShareVault", "deposit", 250 * E, s.address("bob"))
         s.critical("alice", vault, "ShareVault", "redeem", 500 * E, s.address("alice"),
@@ -94,8 +90,7 @@ class BigDepositThenBorrow(Scenario):
 
     def run(self, s: Session) -> None:
         m = rate_market(s, cash=30_000)
-        give(s, m.col, s.address("whale"), 5000)
-        approve(s, "whale", m.col, m.market)
+        fund(s, "whale", m.col, m.market, 5000)
         s.critical("whale", m.market, "RateMarket", "mint", 5000 * E)
         s.critical("whale", m.market, "RateMarket", "borrow", 20_000 * E)
 

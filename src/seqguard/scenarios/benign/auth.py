@@ -8,17 +8,17 @@ from eth_hash.auto import keccak
 
 from seqguard.contracts.abi import encode_call
 from seqguard.scenarios.base import BENIGN, MAX_UINT, Scenario, Session
-from seqguard.scenarios.protocols import E, approve, give, pool, token
+from seqguard.scenarios.protocols import E, approve, fund, give, landed, pool, token
 from seqguard.scenarios.protocols_auth import (
+    address_word,
     airdrop_leaf,
     bridge_message,
     bridge_update,
-    eth_signed,
     forward_request,
-    landed,
     merkle,
-    sign_digest,
+    payout_voucher,
     sign_permit,
+    silo_governor,
     wait_past,
 )
 
@@ -46,14 +46,8 @@ class MerkleAirdropClaims(Scenario):
 def _governance(s: Session, stakes: dict[str, int]) -> tuple[str, str]:
     """A SiloGovernor (5 voting blocks, emergency after 1) holding a 10,000 USD treasury,
     with ``stakes`` staked by long-term holders; (governor, usd)."""
-    gov, usd = token(s, "GOV", supply=10**6), token(s, "USD")
-    governor = s.deploy("team", "SiloGovernor", gov, 5, 1)
-    give(s, usd, governor, 10_000)
-    for role, stake in stakes.items():
-        give(s, gov, s.address(role), stake)
-        approve(s, role, gov, governor)
-        s.do(role, governor, "SiloGovernor", "deposit", stake * E)
-    return governor, usd
+    g = silo_governor(s, stakes, gov_supply=10**6, voting_blocks=5)
+    return g.governor, g.usd
 
 
 def _propose_and_vote(s: Session, governor: str, proposer: str, target: str, data: bytes,
@@ -171,10 +165,9 @@ def _signed_bridge(
     genesis = keccak(b"genesis")
     bridge = s.deploy("team", "ReplicaBridge", s.address("updater"), 0, genesis)
     for role, amount in locked.items():
-        give(s, usd, s.address(role), amount)
-        approve(s, role, usd, bridge)
-        recipient = b"\x00" * 12 + bytes.fromhex(s.address(role)[2:])
-        s.do(role, bridge, "ReplicaBridge", "send", usd, amount * E, recipient)
+        fund(s, role, usd, bridge, amount)
+        s.do(role, bridge, "ReplicaBridge", "send", usd, amount * E,
+             address_word(s.address(role)))  # fmt: skip
     other = "0x" + "11" * 20
     messages = [
         bridge_message(s, bridge, 40 + i, usd, s.address(role), amount * E)
@@ -272,8 +265,7 @@ class VoucherRedeemedOnce(Scenario):
         desk = s.deploy("team", "PayoutDesk", usd, s.address("server"))
         give(s, usd, desk, 5000)
         player, amount = s.address("player"), 400 * E
-        packed = bytes.fromhex(player[2:]) + amount.to_bytes(32, "big")
-        voucher = sign_digest(s, "server", eth_signed(keccak(packed)))
+        voucher = payout_voucher(s, player, amount)
         s.critical("player", desk, "PayoutDesk", "redeem", player, amount, voucher)
 
 
@@ -290,8 +282,7 @@ class ComboThroughRegisteredHandler(Scenario):
         pair = pool(s, col, usd, 10_000, 10_000)
         proxy = s.deploy("team", "ComboProxy")
         handler = s.deploy("team", "SwapHandler")
-        give(s, usd, s.address("user"), 500)
-        approve(s, "user", usd, proxy)
+        fund(s, "user", usd, proxy, 500)
         approve(s, "user", col, proxy)
         buy = encode_call("SwapHandler", "swap", pair, usd, 300 * E, 0)
         sell = encode_call("SwapHandler", "swap", pair, col, 100 * E, 0)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from seqguard.scenarios.base import BENIGN, Scenario, Session
-from seqguard.scenarios.protocols import E, approve, give, market
+from seqguard.scenarios.protocols import E, approve, fund, market
 
 
 class EtherVaultRoundTrip(Scenario):
@@ -28,8 +28,7 @@ class RouterSwap(Scenario):
 
     def run(self, s: Session) -> None:
         m = market(s)
-        give(s, m.usd, s.address("trader"), 100)
-        approve(s, "trader", m.usd, m.router)
+        fund(s, "trader", m.usd, m.router, 100)
         s.critical("trader", m.router, "Router", "swapExactIn", m.pair, m.usd, 50 * E, 0,
                    s.address("trader"))  # fmt: skip
 
@@ -43,8 +42,7 @@ class CollateralisedBorrow(Scenario):
 
     def run(self, s: Session) -> None:
         m = market(s)
-        give(s, m.col, s.address("borrower"), 200)
-        approve(s, "borrower", m.col, m.lending)
+        fund(s, "borrower", m.col, m.lending, 200)
         approve(s, "borrower", m.usd, m.lending)
         s.critical("borrower", m.lending, "SpotLending", "deposit", 200 * E)
         s.critical("borrower", m.lending, "SpotLending", "borrow", 100 * E)
@@ -60,7 +58,6 @@ class VaultDepositAndRedeem(Scenario):
 
     def run(self, s: Session) -> None:
         m = market(s)
-        give(s, m.usd, s.address("saver"), 300)
-        approve(s, "saver", m.usd, m.vault)
+        fund(s, "saver", m.usd, m.vault, 300)
         s.critical("saver", m.vault, "TokenVault", "deposit", 300 * E)
         s.critical("saver", m.vault, "TokenVault", "redeem", 150 * E)

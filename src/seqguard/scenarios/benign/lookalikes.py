@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from seqguard.contracts.abi import encode_call
 from seqguard.scenarios.base import BENIGN, Scenario, Session
-from seqguard.scenarios.protocols import E, approve, give, market, pool, token
+from seqguard.scenarios.protocols import E, approve, fund, give, market, pool, supply, token
 
 
 class FlashLoanArbitrage(Scenario):
@@ -31,9 +31,7 @@ class WhaleExitsVault(Scenario):
 
     def run(self, s: Session) -> None:
         m = market(s, vault_usd=2000)
-        give(s, m.usd, s.address("whale"), 8000)
-        approve(s, "whale", m.usd, m.vault)
-        s.do("whale", m.vault, "TokenVault", "deposit", 8000 * E)
+        supply(s, "whale", m.usd, m.vault, "TokenVault", "deposit", 8000)
         s.critical("whale", m.vault, "TokenVault", "redeem", 8000 * E)
 
 
@@ -131,7 +129,6 @@ class OrdinarySwapOnAnyPool(Scenario):
         usd, col = token(s, "USD"), token(s, "COL")
         leaky = pool(s, col, usd, 1000, 1000, artifact="LeakyPair")
         router = s.deploy("team", "Router")
-        give(s, usd, s.address("trader"), 100)
-        approve(s, "trader", usd, router)
+        fund(s, "trader", usd, router, 100)
         s.critical("trader", router, "Router", "swapExactIn", leaky, usd, 10 * E, 0,
                    s.address("trader"))  # fmt: skip

@@ -4,8 +4,8 @@ keepers, routes and flash swaps that look like the attacks in ``attacks/markets.
 from __future__ import annotations
 
 from seqguard.scenarios.base import BENIGN, Scenario, Session
-from seqguard.scenarios.protocols import E, approve, give, pool, token
-from seqguard.scenarios.protocols_markets import hook_market, quote, wait, with_slippage
+from seqguard.scenarios.protocols import E, approve, fund, give, landed, pool, token
+from seqguard.scenarios.protocols_markets import hook_market, quote, with_slippage
 
 
 class BigHonestSwap(Scenario):
@@ -20,8 +20,7 @@ class BigHonestSwap(Scenario):
         usd, col = token(s, "USD"), token(s, "COL")
         pair = pool(s, col, usd, 10_000, 10_000)
         router = s.deploy("team", "Router")
-        give(s, usd, s.address("whale"), 1500)
-        approve(s, "whale", usd, router)
+        fund(s, "whale", usd, router, 1500)
         least = with_slippage(quote(s, pair, usd, 1500 * E), 0.5)
         s.critical("whale", router, "Router", "swapExactIn", pair, usd, 1500 * E, least,
                    s.address("whale"))  # fmt: skip
@@ -40,13 +39,12 @@ class BuyThenSell(Scenario):
         pair = pool(s, col, usd, 10_000, 10_000)
         router = s.deploy("team", "Router")
         trader = s.address("trader")
-        give(s, usd, trader, 300)
-        approve(s, "trader", usd, router)
+        fund(s, "trader", usd, router, 300)
         approve(s, "trader", col, router)
         bought = quote(s, pair, usd, 300 * E)
         h = s.critical("trader", router, "Router", "swapExactIn", pair, usd, 300 * E,
                        with_slippage(bought, 0.5), trader)  # fmt: skip
-        if wait(s, h, "buy") != "included":
+        if not landed(s, h):
             return  # judged by the buy's outcome
         held = s.call(col, "SeqToken", "balanceOf", trader)
         s.critical("trader", router, "Router", "swapExactIn", pair, col, held,
@@ -92,7 +90,7 @@ class LiquidityInAndOut(Scenario):
         approve(s, "lp", usd, router)
         approve(s, "lp", col, router)
         h = s.critical("lp", router, "LiquidityRouter", "addLiquidity", pair, 4000 * E, 4000 * E)
-        if wait(s, h, "add liquidity") != "included":
+        if not landed(s, h):
             return  # judged by the deposit's outcome
         shares = s.call(pair, "Pair", "liquidityOf", lp)
         s.critical("lp", pair, "LpPair", "burn", shares, lp)
@@ -130,8 +128,7 @@ class AggregatorTwoHopRoute(Scenario):
         first = pool(s, col, usd, 10_000, 10_000)
         second = pool(s, gov, col, 10_000, 10_000)
         aggregator = s.deploy("team", "RouteAggregator")
-        give(s, usd, s.address("trader"), 1000)
-        approve(s, "trader", usd, aggregator)
+        fund(s, "trader", usd, aggregator, 1000)
         out = quote(s, second, col, quote(s, first, usd, 1000 * E))
         s.critical("trader", aggregator, "RouteAggregator", "swapRoute", [first, second], usd,
                    1000 * E, with_slippage(out, 1), s.address("trader"))  # fmt: skip
@@ -166,6 +163,5 @@ class HookTokenForwardingBorrow(Scenario):
     def run(self, s: Session) -> None:
         m = hook_market(s)
         wallet = s.deploy("user", "HookForwarder", m.amp, s.address("cold"))
-        give(s, m.usd, s.address("user"), 1000)
-        approve(s, "user", m.usd, wallet)
+        fund(s, "user", m.usd, wallet, 1000)
         s.critical("user", wallet, "HookForwarder", "borrow", m.lending, 1000 * E, 500 * E)
