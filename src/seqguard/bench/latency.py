@@ -64,6 +64,7 @@ class _TimedDetector(Detector):
     def __init__(self, inner: Detector, sink: dict[str, dict[bytes, float]]) -> None:
         self.inner = inner
         self.name = inner.name  # the inspector keys its settings by name
+        self.default_threshold = inner.default_threshold  # the risk model acts at 0.8
         self.sink = sink.setdefault(inner.name, {})
 
     def inspect(self, trace: Trace, context: Context) -> list[Finding]:
